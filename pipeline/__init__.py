@@ -1,0 +1,1 @@
+"""Training pipeline: config, self-play driver, replay buffer, trainer, evaluation, checkpoints, CLI."""

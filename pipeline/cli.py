@@ -1,0 +1,65 @@
+"""The `gomoku-zero` command line.
+
+Each sub-command lives in its own module exposing ``HELP`` (one line),
+``add_arguments(parser)`` and ``run(args) -> int`` (the exit code). Command
+modules import TensorFlow inside ``run`` only, so ``--help`` stays fast.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from importlib.metadata import PackageNotFoundError, version
+
+# sub-command name -> module implementing it
+COMMANDS: dict[str, str] = {}
+
+
+class UsageError(Exception):
+    """Bad input on the command line or in a file it names: one line, exit code 2."""
+
+
+def _version() -> str:
+    try:
+        return version("gomoku-zero")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gomoku-zero",
+        description="AlphaZero-style self-play Gomoku trainer on TensorFlow 2.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"gomoku-zero {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP,
+                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        module.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args._module.run(args) or 0)
+    except UsageError as exc:
+        print(f"gomoku-zero {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def pbrain_main(argv: list[str] | None = None) -> int:
+    """Entry point of `pbrain-gomoku-zero`: the Gomocup protocol engine."""
+    return main(["pbrain", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
