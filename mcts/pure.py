@@ -1,0 +1,175 @@
+"""Pure-rollout MCTS: the evaluation opponent of training (the reference's ``MCTS_Pure``).
+
+Semantics kept from the reference trainer (AlphaZero_Gomoku ``mcts_pure.py``):
+- every node gives its legal moves the uniform prior ``1 / (number of empty points)``;
+- a playout descends from the root by ``Q + c_puct * P * sqrt(N_parent) / (1 + N)``
+  (``Q`` = 0 for an unvisited move; ties go to the lowest move number) until it reaches a node
+  never visited before; that leaf is expanded unless the game is over there, and it is valued by
+  one uniformly random rollout to the end of the game (a game over at the leaf gives its true
+  result, no rollout); the value is backed up with its sign flipped at every level;
+- the first playout of a move evaluates the root itself, as the reference's does;
+- the most visited root move is played; the tree lives for one move only.
+
+The whole search of a move is one compiled call on flat arrays allocated for that call, so nothing
+is kept between moves (memory per call: about 12 bytes x n_playout x H*W).
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from gomoku.rules import EMPTY, is_winning_move
+
+from .rollout import random_rollout
+
+ROOT = 0
+UNEXPANDED = -1  # children_index: no node has been made for this move yet
+SEED_BOUND = 2**32  # numba's generator takes a 32-bit seed
+
+
+@numba.njit(cache=True, nogil=True)
+def _select_action(stones, node, n_empty, c_puct, node_visits, children_visits,
+                   children_value_sum):
+    """The legal move of ``node`` with the highest PUCT score (lowest move number on ties)."""
+    exploration = c_puct * (1.0 / n_empty) * math.sqrt(node_visits[node])
+    best_action, best_score = -1, -np.inf
+    for action in range(stones.shape[0]):
+        if stones[action] != EMPTY:
+            continue
+        visits = children_visits[node, action]
+        q = children_value_sum[node, action] / visits if visits > 0 else 0.0
+        score = q + exploration / (1 + visits)
+        if score > best_score:
+            best_action, best_score = action, score
+    return best_action
+
+
+@numba.njit(cache=True, nogil=True)
+def search(root_stones, width, height, n_in_row, to_play, c_puct, n_playout, seed):
+    """Run ``n_playout`` playouts from ``root_stones`` (int8 [H*W], read only).
+
+    Precondition: the game is not over at the root (an empty point exists, no line of n) and
+    ``to_play`` (1 or 2) is the player to move; ``n_playout`` >= 1.
+    Returns the visit counts of the root's moves, int32 [H*W] (0 on occupied points).
+    """
+    np.random.seed(seed)
+    n_actions = root_stones.shape[0]
+    # the root, then at most one new node per playout after the first
+    n_nodes = n_playout
+    node_visits = np.zeros(n_nodes, np.int32)  # int32 [N]
+    node_terminal = np.zeros(n_nodes, np.bool_)  # bool [N]: the game is over at the node
+    node_terminal_value = np.zeros(n_nodes, np.float32)  # float32 [N]: for the player to move
+    children_index = np.full((n_nodes, n_actions), UNEXPANDED, np.int32)  # int32 [N, A]
+    children_visits = np.zeros((n_nodes, n_actions), np.int32)  # int32 [N, A]
+    # sum of backed-up values, seen by the player to move at the parent node
+    children_value_sum = np.zeros((n_nodes, n_actions), np.float32)  # float32 [N, A]
+    path_nodes = np.empty(n_actions + 1, np.int32)  # int32 [A + 1]: root .. leaf
+    path_actions = np.empty(n_actions, np.int32)  # int32 [A]: the move out of path_nodes[d]
+    stones = np.empty_like(root_stones)  # int8 [A]: the position of the current playout
+    empties = np.empty(n_actions, np.int32)  # int32 [A]: rollout scratch
+    root_empty = 0
+    for action in range(n_actions):
+        if root_stones[action] == EMPTY:
+            root_empty += 1
+
+    node_count = 1
+    for _ in range(n_playout):
+        stones[:] = root_stones
+        player, n_empty = to_play, root_empty
+        node, depth = ROOT, 0
+        path_nodes[0] = ROOT
+        while node_visits[node] > 0 and not node_terminal[node]:
+            action = _select_action(stones, node, n_empty, c_puct, node_visits,
+                                    children_visits, children_value_sum)
+            stones[action] = player
+            player = 3 - player
+            n_empty -= 1
+            child = children_index[node, action]
+            if child == UNEXPANDED:
+                child = node_count
+                node_count += 1
+                children_index[node, action] = child
+                if is_winning_move(stones, width, height, n_in_row, action):
+                    node_terminal[child] = True
+                    node_terminal_value[child] = -1.0  # the player to move has lost
+                elif n_empty == 0:
+                    node_terminal[child] = True  # draw: value 0
+            path_actions[depth] = action
+            depth += 1
+            path_nodes[depth] = child
+            node = child
+
+        if node_terminal[node]:
+            value = np.float64(node_terminal_value[node])
+        else:
+            value = random_rollout(stones, width, height, n_in_row, player, empties)
+        node_visits[node] += 1
+        for d in range(depth - 1, -1, -1):
+            value = -value
+            parent, action = path_nodes[d], path_actions[d]
+            children_visits[parent, action] += 1
+            children_value_sum[parent, action] += value
+            node_visits[parent] += 1
+    return children_visits[ROOT].copy()
+
+
+def _positive_int(name, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _positive_float(name, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return float(value)
+
+
+class MCTSPurePlayer:
+    """A player choosing its moves by pure-rollout MCTS (see the module docstring).
+
+    ``seed`` (int or None) seeds the player's own generator, which draws one search seed per move:
+    the same seed and the same positions give the same moves. The board passed to
+    ``get_action`` is never modified.
+    """
+
+    def __init__(self, c_puct=5, n_playout=1000, seed=None):
+        self.c_puct = _positive_float("c_puct", c_puct)
+        self.n_playout = _positive_int("n_playout", n_playout)
+        self._rng = np.random.default_rng(seed)
+        self.player = None
+
+    def set_player_ind(self, p):
+        self.player = p
+
+    def reset_player(self):
+        """Nothing to forget: the tree is built afresh for every move and dropped after it."""
+
+    def get_action(self, board, temp=1e-3, return_prob=0):
+        """The most visited root move, or ``(move, visit distribution float64 [H*W])``.
+
+        ``temp`` exists for the shared player interface; as in the reference, the pure player
+        always plays its most visited move. Raises ValueError when the game is already over.
+        """
+        ended, winner = board.game_end()
+        if ended:
+            raise ValueError(f"get_action: the game is over (winner {winner}), no move to choose")
+        visits = search(board.stones, board.width, board.height, board.n_in_row,
+                        board.current_player, self.c_puct, _positive_int("n_playout", self.n_playout),
+                        int(self._rng.integers(SEED_BOUND)))
+        move = int(np.argmax(np.where(board.stones == EMPTY, visits, -1)))
+        if not return_prob:
+            return move
+        total = visits.sum()
+        if total > 0:
+            move_probs = visits / total
+        else:  # a single playout only evaluates the root
+            move_probs = np.zeros(visits.shape[0])
+            move_probs[move] = 1.0
+        return move, move_probs
+
+    def __str__(self):
+        return f"MCTS {self.player}"

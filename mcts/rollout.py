@@ -1,0 +1,44 @@
+"""Compiled random rollout: the leaf evaluation of pure MCTS.
+
+Invariant: called from inside a compiled search whose random generator was seeded for the move
+(numba's ``np.random`` state is per thread and separate from NumPy's), so a seeded search is
+reproducible.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from gomoku.rules import EMPTY, is_winning_move
+
+ROLLOUT_LIMIT = 1000  # moves; a rollout that reaches it counts as a draw (as in the reference)
+
+
+@numba.njit(cache=True, nogil=True)
+def random_rollout(stones, width, height, n_in_row, to_play, empties):
+    """Play uniformly random moves from ``stones`` to the end of the game.
+
+    ``stones`` (int8 [H*W]) is the position with ``to_play`` to move and no line of n on it;
+    it is overwritten with the rollout's stones. ``empties`` (int32 [H*W]) is scratch space.
+    Returns +1.0 / -1.0 / 0.0: a win / loss / draw for ``to_play``.
+
+    Drawing the next move uniformly from the remaining empty points is a Fisher-Yates shuffle
+    done one step at a time, so it stops as soon as a move wins; only the four lines through
+    each new stone are checked.
+    """
+    n_empty = 0
+    for move in range(stones.shape[0]):
+        if stones[move] == EMPTY:
+            empties[n_empty] = move
+            n_empty += 1
+    mover = to_play
+    for i in range(min(n_empty, ROLLOUT_LIMIT)):
+        j = np.random.randint(i, n_empty)
+        move = empties[j]
+        empties[j] = empties[i]
+        empties[i] = move
+        stones[move] = mover
+        if is_winning_move(stones, width, height, n_in_row, move):
+            return 1.0 if mover == to_play else -1.0
+        mover = 3 - mover
+    return 0.0
