@@ -1,0 +1,154 @@
+"""Crash-safe checkpoints: one ``ckpt-<batch>.npz`` file each, the last K kept.
+
+A checkpoint is an uncompressed ``.npz`` of plain numeric arrays plus two uint8 members: ``__meta__``
+(UTF-8 JSON) and ``__sha256__`` (hex digest of the metadata and every array's name, dtype, shape
+and bytes). It is written to a temporary file in the same directory, flushed, fsynced, renamed into
+place and the directory fsynced, so a crash leaves either the whole new file or none. Loading never
+unpickles (``allow_pickle=False``) and recomputes the digest; the newest checkpoint that loads is
+used, and each damaged one skipped is reported by a warning.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import time
+import zipfile
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+META_KEY = "__meta__"
+DIGEST_KEY = "__sha256__"
+NAME_RE = re.compile(r"^ckpt-(\d{8})\.npz$")
+TEMP_PREFIX = ".tmp-"
+WRITE_CHUNK = 1 << 16
+# Test hook: seconds spread over the writing of each checkpoint, so that a kill can land mid-write.
+SLOW_WRITE_ENV = "GOMOKU_ZERO_SLOW_CHECKPOINT"
+
+
+class CheckpointError(Exception):
+    """A checkpoint file that cannot be used (truncated, altered, unreadable)."""
+
+
+class NoCheckpointError(Exception):
+    """No usable checkpoint in a directory."""
+
+
+def checkpoint_name(batch: int) -> str:
+    return f"ckpt-{batch:08d}.npz"
+
+
+def digest(arrays: dict[str, np.ndarray], meta_bytes: bytes) -> str:
+    h = hashlib.sha256(meta_bytes)
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a fsynced temp file and a rename; fsync the directory."""
+    path = Path(path)
+    tmp = path.parent / f"{TEMP_PREFIX}{path.name}.{os.getpid()}"
+    slow = float(os.environ.get(SLOW_WRITE_ENV, "0") or 0)
+    pause = slow / max(1, -(-len(data) // WRITE_CHUNK))
+    with open(tmp, "wb") as f:
+        for start in range(0, len(data), WRITE_CHUNK):
+            f.write(data[start:start + WRITE_CHUNK])
+            if pause:
+                f.flush()
+                time.sleep(pause)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def encode(arrays: dict[str, np.ndarray], meta: dict) -> bytes:
+    for name, a in arrays.items():
+        if name in (META_KEY, DIGEST_KEY) or a.dtype == object:
+            raise ValueError(f"checkpoint array {name!r} has a reserved name or object dtype")
+    meta_bytes = json.dumps(meta, sort_keys=True).encode()
+    members = dict(arrays)
+    members[META_KEY] = np.frombuffer(meta_bytes, np.uint8)
+    members[DIGEST_KEY] = np.frombuffer(digest(arrays, meta_bytes).encode(), np.uint8)
+    buf = io.BytesIO()
+    np.savez(buf, **members)
+    return buf.getvalue()
+
+
+def decode(data_or_path) -> tuple[dict[str, np.ndarray], dict]:
+    """Arrays and metadata of a checkpoint (bytes or path); raises CheckpointError."""
+    source = io.BytesIO(data_or_path) if isinstance(data_or_path, bytes) else data_or_path
+    try:
+        with np.load(source, allow_pickle=False) as npz:
+            members = {name: npz[name] for name in npz.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+        raise CheckpointError(f"unreadable ({type(exc).__name__}: {exc})") from None
+    try:
+        meta_bytes = members.pop(META_KEY).tobytes()
+        stored = members.pop(DIGEST_KEY).tobytes().decode()
+    except (KeyError, UnicodeDecodeError):
+        raise CheckpointError("metadata or checksum missing") from None
+    if digest(members, meta_bytes) != stored:
+        raise CheckpointError("checksum mismatch")
+    try:
+        meta = json.loads(meta_bytes)
+    except ValueError:
+        raise CheckpointError("metadata is not JSON") from None
+    return members, meta
+
+
+def list_checkpoints(directory) -> list[Path]:
+    """Checkpoint files of ``directory``, newest (highest batch) first."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    found = [p for p in directory.iterdir() if NAME_RE.match(p.name)]
+    return sorted(found, key=lambda p: p.name, reverse=True)
+
+
+def save(directory, batch: int, arrays: dict[str, np.ndarray], meta: dict, keep: int) -> Path:
+    """Write the checkpoint of ``batch`` atomically, then drop all but the newest ``keep``."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob(f"{TEMP_PREFIX}*"):  # left by a crash mid-write
+        stale.unlink(missing_ok=True)
+    path = directory / checkpoint_name(batch)
+    atomic_write_bytes(path, encode(arrays, meta))
+    for old in list_checkpoints(directory)[keep:]:
+        old.unlink(missing_ok=True)
+    return path
+
+
+def load_latest(directory, warn: Callable[[str], None]) -> tuple[Path, dict[str, np.ndarray], dict]:
+    """The newest checkpoint that loads; ``warn`` hears of each damaged one skipped.
+
+    Raises NoCheckpointError when there is none, or none that loads.
+    """
+    paths = list_checkpoints(directory)
+    if not paths:
+        raise NoCheckpointError(f"no checkpoint in {directory}")
+    for i, path in enumerate(paths):
+        try:
+            arrays, meta = decode(path)
+        except CheckpointError as exc:
+            following = (f"falling back to {paths[i + 1].name}" if i + 1 < len(paths)
+                         else "no older checkpoint left")
+            warn(f"warning: checkpoint {path.name} is damaged ({exc}); {following}")
+            continue
+        return path, arrays, meta
+    raise NoCheckpointError(f"none of the {len(paths)} checkpoint(s) in {directory} is valid")

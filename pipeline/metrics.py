@@ -1,0 +1,77 @@
+"""Per-update metrics: one JSON object a line in ``metrics.jsonl``, and TensorBoard scalars.
+
+Every record has ``batch`` (self-play games so far) and ``time`` (seconds of training wall time,
+summed over resumes); the other keys are the numbers of that moment (loss, kl, win_ratio, ...).
+Non-finite numbers are written as null. On resume, records after the checkpoint are dropped so
+the file describes one consistent history.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+METRICS_FILE = "metrics.jsonl"
+TENSORBOARD_DIR = "tensorboard"
+
+
+def _clean(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def read_metrics(path) -> list[dict]:
+    """All complete records of a metrics file (a torn last line is skipped)."""
+    records = []
+    path = Path(path)
+    if not path.exists():
+        return records
+    for line in path.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            continue
+    return records
+
+
+class MetricsWriter:
+    def __init__(self, run_dir, tensorboard: bool = True):
+        self.path = Path(run_dir) / METRICS_FILE
+        self._file = open(self.path, "a")
+        self._summary = None
+        if tensorboard:
+            import tensorflow as tf
+            self._tf = tf
+            self._summary = tf.summary.create_file_writer(str(Path(run_dir) / TENSORBOARD_DIR))
+
+    @staticmethod
+    def truncate_after(run_dir, batch: int) -> None:
+        """Keep only the records up to ``batch`` (rewritten atomically)."""
+        path = Path(run_dir) / METRICS_FILE
+        if not path.exists():
+            return
+        kept = [r for r in read_metrics(path) if r.get("batch", 0) <= batch]
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "w") as f:
+            f.writelines(json.dumps(r) + "\n" for r in kept)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+
+    def write(self, batch: int, values: dict) -> None:
+        record = {"batch": batch, **{k: _clean(v) for k, v in values.items()}}
+        self._file.write(json.dumps(record) + "\n")
+        self._file.flush()
+        if self._summary is not None:
+            with self._summary.as_default():
+                for key, value in record.items():
+                    if key != "batch" and isinstance(value, (int, float)) and value is not None:
+                        self._tf.summary.scalar(key, value, step=batch)
+
+    def close(self) -> None:
+        self._file.close()
+        if self._summary is not None:
+            self._summary.flush()
+            self._summary.close()
