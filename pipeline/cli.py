@@ -12,7 +12,10 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 
 # sub-command name -> module implementing it
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "play": "pipeline.play",
+    "pbrain": "pipeline.pbrain",
+}
 
 
 class UsageError(Exception):

@@ -1,0 +1,401 @@
+"""`pbrain-gomoku-zero` (`gomoku-zero pbrain`): a Gomocup / Piskvork protocol engine on stdin/stdout.
+
+The protocol (https://plastovicka.github.io/protocl2en.htm): one command per line in (CRLF or LF),
+one answer line out (CRLF, flushed). X is the column and Y the row, both from zero, so a point is
+the Board move ``y * width + x``.
+
+Invariants of the engine:
+- every line read gets at most one answer line (plus ``MESSAGE`` lines before a move); a known
+  command with bad arguments, or a move on a taken or off-board point, gets ``ERROR ...`` and
+  changes nothing; anything else gets ``UNKNOWN ...``; the engine goes on after both;
+- a move it answers is always on an empty point of the board;
+- the position is the list of stones with their owner (own / opponent) in the order they came, and
+  the Board searched is rebuilt from it before each move, so TAKEBACK and BOARD need no undo.
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+
+from gomoku import Board, BoardConfig
+
+from .cli import UsageError, _version
+from .play import DEFAULT_MODEL, Brain, load_brain
+
+HELP = "Gomocup/Piskvork protocol engine on stdin/stdout (also the pbrain-gomoku-zero command)"
+
+OWN, OPPONENT, WINNING_LINE = 1, 2, 3  # BOARD fields; 3 marks a finished line in continuous games
+MAX_LINE_BYTES = 4096  # longer input lines are dropped with an ERROR
+MAX_BOARD_SIDE = 100  # START / RECTSTART above this are refused (memory)
+UNLIMITED_MS = 2147483647  # time_left sent when the match has no time limit
+MIN_PLAYOUTS = 2  # even when no time is left, a move is searched this much
+MOVES_TO_PLAN = 20  # the match clock is spread over at most this many own moves
+CALIBRATION_PLAYOUTS = 32
+ECHO_CHARS = 40  # how much of a bad line an answer quotes
+
+
+class ProtocolError(Exception):
+    """A known command with bad arguments: answered ``ERROR <message>``."""
+
+
+@dataclass
+class TimeControl:
+    """The limits INFO sent (milliseconds; None when not sent).
+
+    ``timeout_turn`` 0 means "as fast as possible"; ``timeout_match`` 0 means no match limit;
+    ``time_left`` may be negative (out of time) or UNLIMITED_MS.
+    """
+
+    timeout_turn: int | None = None
+    timeout_match: int | None = None
+    time_left: int | None = None
+
+    def budget(self, n_empty: int) -> float | None:
+        """Seconds this move may take from the command's arrival; None when unlimited."""
+        limits = []
+        if self.timeout_turn is not None:
+            limits.append(max(self.timeout_turn, 0) / 1000)
+        if self.time_left is not None and self.time_left < UNLIMITED_MS and self.timeout_match != 0:
+            own_moves_left = min(max(math.ceil(n_empty / 2), 1), MOVES_TO_PLAN)
+            limits.append(max(self.time_left, 0) / 1000 / own_moves_left)
+        return min(limits) if limits else None
+
+
+def search_time(budget: float) -> float:
+    """The part of a budget the search may use: the rest covers set-up, answer and a slow machine."""
+    return max(0.0, 0.8 * budget - 0.05)
+
+
+@dataclass
+class PlayoutClock:
+    """Seconds per playout measured on the last search, to fit the playouts into a budget.
+
+    The search of a move is one call that cannot be interrupted, so the number of playouts is
+    chosen before it starts: ``budget / cost`` with the cost of the previous search (which includes
+    its fixed overhead, so it errs towards fewer playouts).
+    """
+
+    seconds_per_playout: float | None = None
+
+    def playouts(self, cap: int, seconds: float | None) -> int:
+        if seconds is None or self.seconds_per_playout is None:
+            return cap
+        return max(MIN_PLAYOUTS, min(cap, int(seconds / self.seconds_per_playout)))
+
+    def record(self, n_playout: int, seconds: float) -> None:
+        self.seconds_per_playout = max(seconds, 1e-7) / n_playout
+
+
+@dataclass
+class Engine:
+    """The protocol state machine: ``handle(line)`` -> answer lines; ``finished`` after END."""
+
+    brain: Brain
+    n_in_row: int
+    clock: TimeControl = field(default_factory=TimeControl)
+    playout_clock: PlayoutClock = field(default_factory=PlayoutClock)
+    board_config: BoardConfig | None = None  # None until START / RECTSTART
+    stones: list[tuple[int, int]] = field(default_factory=list)  # (move, OWN or OPPONENT) in order
+    board_lines: list[str] | None = None  # the lines of a BOARD block being read
+    finished: bool = False
+
+    # -- dispatch ---------------------------------------------------------------------------
+    def handle(self, line: str, received: float | None = None) -> list[str]:
+        """The answer lines to one input line (without line ends). ``received``: monotonic time."""
+        received = time.monotonic() if received is None else received
+        text = line.strip()
+        try:
+            if self.board_lines is not None:
+                return self._board_line(text, received)
+            word, _, rest = text.partition(" ")
+            handler = COMMANDS.get(word.upper())
+            if handler is None:
+                return [f"UNKNOWN command {_quote(text)}" if text else "UNKNOWN empty line"]
+            return handler(self, rest.strip(), received)
+        except ProtocolError as exc:
+            return [f"ERROR {exc}"]
+
+    def _start(self, rest: str, received: float) -> list[str]:
+        size = _ints(rest, 1, "START", "a board size")[0]
+        return self._new_board(size, size)
+
+    def _rectstart(self, rest: str, received: float) -> list[str]:
+        width, height = _ints(rest, 2, "RECTSTART", "width,height")
+        return self._new_board(width, height)
+
+    def _new_board(self, width: int, height: int) -> list[str]:
+        if not (0 < width <= MAX_BOARD_SIDE and 0 < height <= MAX_BOARD_SIDE):
+            raise ProtocolError(f"board {width}x{height} is not supported (sides 1-{MAX_BOARD_SIDE})")
+        fixed = self.brain.board
+        if fixed is not None and (width, height) != (fixed.width, fixed.height):
+            raise ProtocolError(f"no model for a {width}x{height} board "
+                                f"(the model plays {fixed.width}x{fixed.height})")
+        try:
+            config = BoardConfig(width, height, self.n_in_row)
+        except ValueError as exc:
+            raise ProtocolError(str(exc)) from None
+        self.board_config, self.stones = config, []
+        self._calibrate()
+        return ["OK"]
+
+    def warm_up(self) -> None:
+        """One short search before the first command: compiles the search and traces the net."""
+        side = max(6, self.n_in_row)
+        config = self.brain.board or BoardConfig(side, side, self.n_in_row)
+        self.brain.make_player(config, MIN_PLAYOUTS).get_action(config.new_board())
+
+    def _calibrate(self) -> None:
+        """Time a short search on the empty board, so the first move can fit its budget."""
+        board = self.board_config.new_board()
+        n = min(CALIBRATION_PLAYOUTS, self.brain.n_playout)
+        start = time.monotonic()
+        self.brain.make_player(self.board_config, n).get_action(board)
+        self.playout_clock.record(n, time.monotonic() - start)
+
+    def _restart(self, rest: str, received: float) -> list[str]:
+        self._need_board("RESTART")
+        self.stones = []
+        return ["OK"]
+
+    def _begin(self, rest: str, received: float) -> list[str]:
+        self._need_board("BEGIN")
+        if self.stones:
+            raise ProtocolError("BEGIN needs an empty board (send RESTART first)")
+        return self._think(received)
+
+    def _turn(self, rest: str, received: float) -> list[str]:
+        self._need_board("TURN")
+        x, y = _ints(rest, 2, "TURN", "x,y")
+        move = self._empty_point(x, y, "TURN")
+        self.stones.append((move, OPPONENT))
+        return self._think(received)
+
+    def _board(self, rest: str, received: float) -> list[str]:
+        self._need_board("BOARD")
+        self.board_lines = []
+        return []
+
+    def _board_line(self, text: str, received: float) -> list[str]:
+        """A line inside BOARD ... DONE: collect it; at DONE, set the position and move."""
+        if text.upper() == "END":
+            self.board_lines, self.finished = None, True
+            return []
+        if text.upper() != "DONE":
+            self.board_lines.append(text)
+            return []
+        lines, self.board_lines = self.board_lines, None
+        own, other = [], []
+        taken = set()
+        for text in lines:
+            x, y, owner = _ints(text, 3, "BOARD", "x,y,field lines")
+            move = self._empty_point(x, y, "BOARD", taken)
+            if owner not in (OWN, OPPONENT, WINNING_LINE):
+                raise ProtocolError(f"BOARD field must be 1, 2 or 3, got {owner} in {_quote(text)}")
+            taken.add(move)
+            (own if owner == OWN else other).append(move)
+        self.stones = _alternate(own, other)
+        return self._think(received)
+
+    def _takeback(self, rest: str, received: float) -> list[str]:
+        self._need_board("TAKEBACK")
+        x, y = _ints(rest, 2, "TAKEBACK", "x,y")
+        move = self._point(x, y, "TAKEBACK")
+        for i in range(len(self.stones) - 1, -1, -1):
+            if self.stones[i][0] == move:
+                del self.stones[i]
+                return ["OK"]
+        raise ProtocolError(f"TAKEBACK {x},{y}: no stone there")
+
+    def _info(self, rest: str, received: float) -> list[str]:
+        key, _, value = rest.partition(" ")
+        key = key.lower()
+        if key in ("timeout_turn", "timeout_match", "time_left"):
+            try:
+                setattr(self.clock, key, int(value.strip()))
+            except ValueError:
+                raise ProtocolError(f"INFO {key} needs milliseconds, got {_quote(value)}") from None
+        elif not key:
+            raise ProtocolError("INFO needs a key and a value")
+        return []  # other keys (max_memory, game_type, rule, folder, ...) are accepted silently
+
+    def _about(self, rest: str, received: float) -> list[str]:
+        return [f'name="gomoku-zero", version="{_version()}", author="gomoku-zero authors", '
+                f'country="unknown", engine="{self.brain.label}"']
+
+    def _end(self, rest: str, received: float) -> list[str]:
+        self.finished = True
+        return []
+
+    # -- positions and moves ----------------------------------------------------------------
+    def _need_board(self, command: str) -> None:
+        if self.board_config is None:
+            raise ProtocolError(f"{command} before START: no board yet")
+
+    def _point(self, x: int, y: int, command: str) -> int:
+        cfg = self.board_config
+        if not (0 <= x < cfg.width and 0 <= y < cfg.height):
+            raise ProtocolError(f"{command} {x},{y} is off the {cfg.width}x{cfg.height} board")
+        return y * cfg.width + x
+
+    def _empty_point(self, x: int, y: int, command: str, taken: set[int] | None = None) -> int:
+        """The move at x,y when it is empty (among ``taken``, else the current stones)."""
+        move = self._point(x, y, command)
+        if move in (taken if taken is not None else {m for m, _ in self.stones}):
+            raise ProtocolError(f"{command} {x},{y} is already taken")
+        return move
+
+    def position(self) -> Board:
+        """The Board of the stones, with this engine to move.
+
+        Stones are replayed in order; who started follows from the counts (equal: this engine),
+        and each stone is put down by its owner whatever the parity, so openings of any shape load.
+        Raises ProtocolError when the stones already contain a line of n (the game is over).
+        """
+        cfg = self.board_config
+        n_own = sum(1 for _, owner in self.stones if owner == OWN)
+        first = OWN if n_own >= len(self.stones) - n_own else OPPONENT
+        player_of = {first: 1, 3 - first: 2}
+        board = Board(cfg.width, cfg.height, cfg.n_in_row)
+        for move, owner in self.stones:
+            if board.winner != -1:
+                raise ProtocolError("the game is over: there is already a line of "
+                                    f"{cfg.n_in_row} on the board")
+            board.current_player = player_of[owner]
+            board.do_move(move)
+        if board.game_end()[0]:
+            why = "the board is full" if board.winner == -1 else \
+                f"there is already a line of {cfg.n_in_row} on the board"
+            raise ProtocolError(f"the game is over: {why}")
+        board.current_player = player_of[OWN]
+        return board
+
+    def _think(self, received: float) -> list[str]:
+        """Search this engine's move within the time budget, play it and answer ``x,y``."""
+        board = self.position()
+        budget = self.clock.budget(len(board.availables))
+        seconds = None if budget is None else \
+            max(0.0, search_time(budget) - (time.monotonic() - received))
+        n = self.playout_clock.playouts(self.brain.n_playout, seconds)
+        player = self.brain.make_player(self.board_config, n)
+        player.set_player_ind(board.current_player)
+        start = time.monotonic()
+        move = int(player.get_action(board))
+        took = time.monotonic() - start
+        self.playout_clock.record(n, took)
+        if move not in board.availables:  # never answer an illegal move, whatever the search says
+            move = board.availables[0]
+        self.stones.append((move, OWN))
+        width = self.board_config.width
+        budget_text = "none" if budget is None else f"{budget:.3f}s"
+        return [f"MESSAGE {n} playouts in {took:.3f}s, budget {budget_text}",
+                f"{move % width},{move // width}"]
+
+
+COMMANDS = {
+    "START": Engine._start,
+    "RECTSTART": Engine._rectstart,
+    "RESTART": Engine._restart,
+    "BEGIN": Engine._begin,
+    "TURN": Engine._turn,
+    "BOARD": Engine._board,
+    "TAKEBACK": Engine._takeback,
+    "INFO": Engine._info,
+    "ABOUT": Engine._about,
+    "END": Engine._end,
+}
+
+
+def _quote(text: str) -> str:
+    shown = "".join(c if c.isprintable() else "?" for c in text[:ECHO_CHARS])
+    return repr(shown + ("..." if len(text) > ECHO_CHARS else ""))
+
+
+def _ints(text: str, count: int, command: str, what: str) -> list[int]:
+    parts = [p.strip() for p in text.split(",")] if text else []
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != count:
+        raise ProtocolError(f"{command} needs {what}, got {_quote(text)}")
+    return values
+
+
+def _alternate(own: list[int], other: list[int]) -> list[tuple[int, int]]:
+    """Stones of a BOARD block in playing order: the side with more stones (or the opponent when
+    even, since this engine is to move) first, then alternately; any surplus at the end."""
+    first, second = ((other, OPPONENT), (own, OWN)) if len(other) >= len(own) else \
+        ((own, OWN), (other, OPPONENT))
+    order = []
+    for i in range(max(len(first[0]), len(second[0]))):
+        for moves, owner in (first, second):
+            if i < len(moves):
+                order.append((moves[i], owner))
+    return order
+
+
+# -- the process ------------------------------------------------------------------------------
+def read_lines(stream):
+    """Yield input lines as text; a line longer than MAX_LINE_BYTES is drained and yields None."""
+    while True:
+        raw = stream.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while True:
+                rest = stream.readline(1 << 16)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield None
+            continue
+        yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
+
+
+def serve(engine: Engine, stream, out) -> int:
+    """Answer the lines of ``stream`` (binary) on ``out`` (binary) until END or end of input."""
+    for line in read_lines(stream):
+        received = time.monotonic()
+        if line is None:
+            answers = [f"ERROR line longer than {MAX_LINE_BYTES} bytes ignored"]
+        else:
+            try:
+                answers = engine.handle(line, received)
+            except Exception as exc:  # the engine must answer and go on, whatever goes wrong
+                engine.board_lines = None
+                answers = [f"ERROR internal error: {type(exc).__name__}: {exc}".splitlines()[0]]
+        for answer in answers:
+            out.write(answer.encode("utf-8") + b"\r\n")
+        out.flush()
+        if engine.finished:
+            break
+    return 0
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--model", default=str(DEFAULT_MODEL),
+                        help="saved policy-value net; START answers ERROR for other board sizes")
+    parser.add_argument("--playouts", type=int, default=400,
+                        help="playouts per move at most (fewer when the time limits require)")
+    parser.add_argument("--pure", type=int, default=None, metavar="N",
+                        help="play pure MCTS with at most N playouts per move, on any board size")
+    parser.add_argument("--n-in-row", type=int, default=None,
+                        help="stones in a row that win (default: the model's rule; 5 with --pure)")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the pure MCTS rollouts")
+
+
+def run(args) -> int:
+    # The protocol owns stdout: answers go to a private copy of it, and anything else printed
+    # (library banners, TensorFlow) is sent to stderr.
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    if args.n_in_row is not None and args.n_in_row < 1:
+        raise UsageError(f"--n-in-row must be a positive count, got {args.n_in_row}")
+    brain = load_brain(args.model, args.playouts, args.pure, n_in_row=args.n_in_row, seed=args.seed)
+    n_in_row = brain.board.n_in_row if brain.board is not None else (args.n_in_row or 5)
+    engine = Engine(brain, n_in_row)
+    engine.warm_up()
+    return serve(engine, sys.stdin.buffer, out)
