@@ -15,6 +15,8 @@ from importlib.metadata import PackageNotFoundError, version
 COMMANDS: dict[str, str] = {
     "play": "pipeline.play",
     "pbrain": "pipeline.pbrain",
+    "train": "pipeline.train",
+    "evaluate": "pipeline.evaluate",
 }
 
 

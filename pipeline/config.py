@@ -18,8 +18,11 @@ from pathlib import Path
 import yaml
 
 from gomoku import BoardConfig
-from mcts import SearchConfig
-from net import NetConfig
+from mcts.search_config import SearchConfig
+from net.config import NetConfig
+
+
+RUN_CONFIG_FILE = "config.yaml"  # the resolved config in a run directory
 
 
 class ConfigError(ValueError):
@@ -193,7 +196,10 @@ def _build(section: str, cls: type, values: dict, extra: dict | None = None):
         return cls(**kwargs)
     except (TypeError, ValueError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if not message.startswith(f"{section}."):
+        message = message.replace(f"{cls.__name__}.", f"{section}.")
+        if message.split(" ")[0] in names:  # "n_playout must be ..." -> "search.n_playout ..."
+            message = f"{section}.{message}"
+        elif not message.startswith(f"{section}."):
             message = f"{section}: {message}"
         raise ConfigError(message) from None
 

@@ -1,0 +1,67 @@
+"""The match of a net against pure MCTS, all games at once.
+
+The net is player 1 in every game; game ``i`` is started by the net when ``i`` is even, by pure
+MCTS when odd (the reference's ``start_player = i % 2``). The net side searches without noise,
+afresh for every move, and plays its most visited move; its searches of all the games waiting for
+it run as one batched search (one network call per playout step). Meanwhile the pure MCTS moves of
+the other games run on a thread pool (the compiled search releases the GIL). Game ``i``'s pure
+player is seeded from ``(seed, i)``, so a match is reproducible whatever the thread timing.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+import numpy as np
+
+from gomoku import BoardConfig
+from mcts import MCTSPurePlayer
+from mcts.search_config import SearchConfig
+from mcts.batched import BatchedSearch, most_visited
+
+from .progress import progress_bar
+
+NET_PLAYER = 1
+PURE_PLAYER = 2
+DRAW = -1
+
+
+def play_match(net, board: BoardConfig, search: SearchConfig, n_games: int, n_playout: int,
+               pure_playout: int, seed: int, desc: str = "match", threads: int | None = None):
+    """Play ``n_games`` of ``net`` against pure MCTS; returns the net's (wins, losses, ties)."""
+    boards = []
+    for i in range(n_games):
+        b = board.new_board()
+        b.init_board(start_player=i % 2)
+        boards.append(b)
+    pure = [MCTSPurePlayer(c_puct=search.c_puct, n_playout=pure_playout,
+                           seed=int(np.random.SeedSequence([seed, i]).generate_state(1)[0]))
+            for i in range(n_games)]
+    searcher = BatchedSearch(board.width, board.height, board.n_in_row, n_games,
+                             replace(search, n_playout=n_playout))
+    results = [None] * n_games  # winner of each finished game
+    bar = progress_bar(n_games, desc)
+    with ThreadPoolExecutor(max_workers=threads or os.cpu_count() or 1) as pool:
+        while any(r is None for r in results):
+            active = [i for i in range(n_games) if results[i] is None]
+            net_turn = [i for i in active if boards[i].get_current_player() == NET_PLAYER]
+            pure_turn = [i for i in active if boards[i].get_current_player() == PURE_PLAYER]
+            pending = {i: pool.submit(pure[i].get_action, boards[i]) for i in pure_turn}
+            if net_turn:
+                visits = searcher.search([boards[i] for i in net_turn], net.evaluate)
+                net_moves = most_visited(visits)
+            for i, future in pending.items():
+                boards[i].do_move(int(future.result()))
+            if net_turn:
+                for i, move in zip(net_turn, net_moves):
+                    boards[i].do_move(int(move))
+            for i in active:
+                ended, winner = boards[i].game_end()
+                if ended:
+                    results[i] = winner
+                    bar.update(1)
+    bar.close()
+    wins = sum(r == NET_PLAYER for r in results)
+    losses = sum(r == PURE_PLAYER for r in results)
+    return wins, losses, n_games - wins - losses

@@ -1,0 +1,228 @@
+"""The training loop: self-play rounds, KL-adaptive updates, periodic matches, checkpoints.
+
+A round plays ``games_at_once`` self-play games together; then each game in turn is one "batch"
+of the reference's log: it enters the buffer, its line is printed, it earns ``updates_per_game``
+updates (run once the buffer holds more than ``batch_size`` positions), and every ``check_freq``
+batches the current net plays its match against pure MCTS. Checkpoints are written at the end of
+a round, so a resumed run starts the next round exactly where the stopped one would have: game
+``i`` of the run always draws its moves from ``game_rng(search.seed, i)``, and minibatches and
+match seeds come from one NumPy generator whose state is in the checkpoint.
+"""
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import checkpoint, logformat
+from .buffer import ReplayBuffer
+from .config import Config
+from .evaluation import play_match
+from .metrics import MetricsWriter
+from .selfplay import play_selfplay_games
+from .trainer import Trainer
+
+CHECKPOINT_DIR = "checkpoints"
+LOG_FILE = "train.log"
+CURRENT_POLICY = "current_policy"
+BEST_POLICY = "best_policy"
+FORMAT_VERSION = 1
+SEED_BOUND = 2**31  # seeds handed to the pure MCTS player
+
+
+class RunLog:
+    """Prints each line to a stream and appends it to the run's ``train.log``."""
+
+    def __init__(self, run_dir: Path, stream=None):
+        self.stream = sys.stdout if stream is None else stream
+        self._file = open(Path(run_dir) / LOG_FILE, "a")
+
+    def __call__(self, line: str) -> None:
+        print(line, file=self.stream, flush=True)
+        self._file.write(line + "\n")
+        self._file.flush()
+
+    def warn(self, line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+        self._file.write(line + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+@dataclass
+class Progress:
+    """Everything of the loop that is not an array: saved in a checkpoint's metadata."""
+
+    batch: int = 0  # self-play games done
+    n_updates: int = 0
+    updates_owed: float = 0.0  # fractional updates earned and not yet run
+    best_win_ratio: float = 0.0
+    pure_playout: int = 0
+    elapsed: float = 0.0  # seconds of training, summed over resumes
+
+
+class StopRequested:
+    """First Ctrl-C: finish the round, checkpoint and stop. Second one: stop at once."""
+
+    def __init__(self, log):
+        self.requested = False
+        self._log = log
+        self._previous = None
+
+    def __enter__(self):
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        self._log.warn("interrupted: finishing this round, then writing a checkpoint "
+                       "(Ctrl-C again to stop at once)")
+
+    def __exit__(self, *exc):
+        signal.signal(signal.SIGINT, self._previous)
+        return False
+
+
+class TrainingRun:
+    def __init__(self, config: Config, run_dir, net, log: RunLog, tensorboard: bool = True):
+        self.config = config
+        self.run_dir = Path(run_dir)
+        self.net = net
+        self.log = log
+        t, b = config.training, config.board
+        self.buffer = ReplayBuffer(t.buffer_size, b.height, b.width)
+        self.trainer = Trainer(net, t)
+        self.rng = np.random.default_rng(config.run.seed)
+        self.progress = Progress(pure_playout=config.evaluation.pure_playout)
+        self.metrics = MetricsWriter(self.run_dir, tensorboard=tensorboard)
+        self.last_checkpoint = 0
+        self._round_started = time.perf_counter()
+
+    # -- checkpoints ----------------------------------------------------------------------------
+    def checkpoint_state(self) -> tuple[dict, dict]:
+        import tensorflow as tf
+        arrays = {f"net/{k}": v for k, v in self.net.get_weights_and_optimizer().items()}
+        arrays.update(self.buffer.to_arrays())
+        arrays["tf_generator_state"] = tf.random.get_global_generator().state.numpy()
+        meta = {
+            "format": FORMAT_VERSION,
+            "progress": vars(self.progress).copy(),
+            "lr_multiplier": self.trainer.lr_multiplier,
+            "numpy_rng": self.rng.bit_generator.state,
+            "config": self.config.to_dict(),
+        }
+        return arrays, meta
+
+    def save_checkpoint(self) -> Path:
+        arrays, meta = self.checkpoint_state()
+        path = checkpoint.save(self.run_dir / CHECKPOINT_DIR, self.progress.batch, arrays, meta,
+                               keep=self.config.run.keep_checkpoints)
+        self.last_checkpoint = self.progress.batch
+        return path
+
+    def restore(self) -> Path:
+        """Load the newest good checkpoint; raises checkpoint.NoCheckpointError."""
+        import tensorflow as tf
+        path, arrays, meta = checkpoint.load_latest(self.run_dir / CHECKPOINT_DIR, self.log.warn)
+        self.net.set_weights_and_optimizer(
+            {k[len("net/"):]: v for k, v in arrays.items() if k.startswith("net/")})
+        self.buffer.load_arrays(arrays)
+        tf.random.get_global_generator().reset(arrays["tf_generator_state"])
+        self.progress = Progress(**meta["progress"])
+        self.trainer.lr_multiplier = meta["lr_multiplier"]
+        self.rng.bit_generator.state = meta["numpy_rng"]
+        self.last_checkpoint = self.progress.batch
+        MetricsWriter.truncate_after(self.run_dir, self.progress.batch)
+        self.log(f"resumed from {path.name} after batch {self.progress.batch}")
+        return path
+
+    # -- the loop -------------------------------------------------------------------------------
+    def run(self, stop_after: int | None = None) -> None:
+        """Train up to ``game_batch_num`` games (or until ``stop_after`` games, or Ctrl-C)."""
+        t = self.config.training
+        last = t.game_batch_num if stop_after is None else min(stop_after, t.game_batch_num)
+        with StopRequested(self.log) as stop:
+            while self.progress.batch < last and not stop.requested:
+                self._round_started = time.perf_counter()
+                self._round(min(t.games_at_once, last - self.progress.batch))
+                self.progress.elapsed += time.perf_counter() - self._round_started
+                if (self.progress.batch - self.last_checkpoint >= self.config.run.checkpoint_every
+                        or self.progress.batch >= last or stop.requested):
+                    self.save_checkpoint()
+
+    def _round(self, n_games: int) -> None:
+        cfg = self.config
+        first = self.progress.batch
+        started = time.perf_counter()
+        games = play_selfplay_games(self.net, cfg, first, n_games)
+        seconds = max(time.perf_counter() - started, 1e-9)
+        n_positions = sum(g.length for g in games)
+        speed = {"games_per_hour": n_games * 3600.0 / seconds, "positions_per_s": n_positions / seconds}
+        for game in games:
+            self.progress.batch += 1
+            self.buffer.add_game(game.states, game.mcts_probs, game.winners_z)
+            self.log(logformat.batch_line(self.progress.batch, game.length))
+            self._updates(game.length, speed)
+            if self.progress.batch % cfg.evaluation.check_freq == 0:
+                self._match()
+
+    def _updates(self, episode_len: int, speed: dict) -> None:
+        t = self.config.training
+        self.progress.updates_owed += t.updates_per_game
+        n = int(self.progress.updates_owed)
+        self.progress.updates_owed -= n
+        if len(self.buffer) <= t.batch_size:
+            return
+        for _ in range(n):
+            states, probs, winners = self.buffer.sample(t.batch_size, self.rng)
+            result = self.trainer.update(states, probs, winners)
+            self.progress.n_updates += 1
+            if self.config.run.verbose:
+                for i, loss in enumerate(result.epoch_losses, start=1):
+                    self.log(logformat.epoch_line(i, t.epochs, loss))
+            self.log(logformat.update_line(result))
+            self.metrics.write(self.progress.batch, {
+                "loss": result.loss, "entropy": result.entropy, "kl": result.kl,
+                "lr_multiplier": result.lr_multiplier,
+                "explained_var_old": result.explained_var_old,
+                "explained_var_new": result.explained_var_new,
+                "episode_len": episode_len, **speed,
+                "pure_playout": self.progress.pure_playout,
+                "time": self._wall_time(), "updates": self.progress.n_updates})
+
+    def _wall_time(self) -> float:
+        return self.progress.elapsed + time.perf_counter() - self._round_started
+
+    def _match(self) -> None:
+        cfg, p = self.config, self.progress
+        self.log(logformat.checkpoint_batch_line(p.batch))
+        started = time.perf_counter()
+        wins, losses, ties = play_match(
+            self.net, cfg.board, cfg.search, n_games=cfg.evaluation.n_games,
+            n_playout=cfg.evaluation.n_playout, pure_playout=p.pure_playout,
+            seed=int(self.rng.integers(SEED_BOUND)), desc=f"match vs pure {p.pure_playout}")
+        win_ratio = (wins + 0.5 * ties) / cfg.evaluation.n_games
+        self.log(logformat.match_line(p.pure_playout, wins, losses, ties))
+        self.metrics.write(p.batch, {"win_ratio": win_ratio, "pure_playout": p.pure_playout,
+                                     "match_seconds": time.perf_counter() - started,
+                                     "time": self._wall_time()})
+        self.net.save_model(str(self.run_dir / CURRENT_POLICY))
+        if win_ratio > p.best_win_ratio:
+            self.log(logformat.NEW_BEST_LINE)
+            p.best_win_ratio = win_ratio
+            self.net.save_model(str(self.run_dir / BEST_POLICY))
+            if p.best_win_ratio == 1.0 and p.pure_playout < cfg.evaluation.pure_playout_max:
+                p.pure_playout = min(p.pure_playout + cfg.evaluation.pure_playout_step,
+                                     cfg.evaluation.pure_playout_max)
+                p.best_win_ratio = 0.0
+
+    def close(self) -> None:
+        self.metrics.close()
