@@ -1,4 +1,8 @@
 """Pure-rollout MCTS: tactics, legality, reproducibility, and that the board it is given stays intact."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -183,6 +187,26 @@ def test_last_empty_point_is_played():
         O X O .
     """, 4, start_player=1)
     assert MCTSPurePlayer(n_playout=50, seed=0).get_action(board) == board.availables[0]
+
+
+def test_compiled_search_frees_its_tree_after_every_move():
+    code = """
+from numba.core.runtime import rtsys
+from gomoku import Board
+from mcts import MCTSPurePlayer
+player, board = MCTSPurePlayer(n_playout=300, seed=0), Board(6, 6, 4)
+moves = 0
+while not board.game_end()[0]:
+    board.do_move(player.get_action(board))
+    moves += 1
+stats = rtsys.get_allocation_stats()
+print(moves, stats.alloc, stats.free)
+"""
+    env = dict(os.environ, NUMBA_NRT_STATS="1")  # numba counts its allocations only when asked
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, timeout=120, check=True)
+    moves, alloc, free = map(int, result.stdout.split())
+    assert alloc >= moves > 0 and alloc == free
 
 
 @pytest.mark.parametrize("kwargs,name", [
