@@ -1,0 +1,229 @@
+"""BatchedSearch: PUCT search on G trees in lock step, one evaluator call per playout step.
+
+Semantics (per tree; the reference trainer's AlphaZero search unless noted):
+- a playout walks from the root by ``Q + c_puct * P * sqrt(N_parent) / (1 + N)`` (``Q`` = 0 for an
+  untried move, lowest move number on ties) until it reaches a node never evaluated; the first
+  playout of a new root evaluates the root itself;
+- the leaf is evaluated by the network, its priors are kept for the empty points and renormalised
+  over them (the reference keeps them unnormalised), and its value is backed up with the sign
+  flipped at every level; a leaf where the game is over takes its true value (-1 for the player
+  to move after a winning move, 0 for a full board) and is never sent to the evaluator;
+- self-play mixes Dirichlet noise into the root's priors (AlphaZero paper), not into the choice of
+  the move as the reference did.
+
+A step walks every tree of the search to one leaf, evaluates all the non-terminal leaves with one
+call to ``evaluate(states float32 [B, 4, H, W]) -> (priors [B, H*W], values [B])`` and backs up,
+so trees never interact: a tree's search is the same whichever other trees share the batch,
+given an evaluator that treats each row on its own.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from gomoku.rules import EMPTY
+
+from . import tree as T
+from .search_config import SearchConfig
+
+
+class BatchedSearch:
+    """``n_trees`` search trees over one board size, each with its own root position.
+
+    A tree is set with ``reset(i, board)`` and moved on with ``advance(i, move)`` (which keeps
+    the subtree of the move). ``run`` adds ``config.n_playout`` playouts to each chosen tree, so
+    a root's visit count is its reused visits plus ``n_playout``. The search never keeps a Board:
+    it copies the position. Counters for benchmarks: ``evaluate_calls``, ``evaluated_positions``,
+    ``evaluate_seconds``, ``steps``.
+    """
+
+    def __init__(self, width: int, height: int, n_in_row: int, n_trees: int,
+                 config: SearchConfig):
+        if not isinstance(config, SearchConfig):
+            raise ValueError(f"config must be a SearchConfig, got {type(config).__name__}")
+        if isinstance(n_trees, bool) or not isinstance(n_trees, (int, np.integer)) or n_trees < 1:
+            raise ValueError(f"n_trees must be a positive integer, got {n_trees!r}")
+        self.width, self.height, self.n_in_row = int(width), int(height), int(n_in_row)
+        self.n_moves = self.width * self.height
+        self.n_trees = int(n_trees)
+        self.config = config
+        self.arrays = T.TreeArrays(self.n_trees, config.n_playout + 1, self.n_moves)
+        g, a = self.n_trees, self.n_moves
+        self._stones = np.zeros((g, a), np.int8)  # int8 [G, A]: each walk's leaf position
+        self._leaf_node = np.zeros(g, np.int32)  # int32 [G]
+        self._leaf_value = np.zeros(g, np.float32)  # float32 [G]: value for the leaf's mover
+        self._eval_trees = np.zeros(g, np.int32)  # int32 [G]: tree of each evaluated row
+        self._states = np.zeros((g, 4, self.height, self.width), np.float32)  # float32 [G,4,H,W]
+        self._root_noise = np.zeros((g, a), np.float32)  # float32 [G, A]
+        self._noise_pending = np.zeros(g, np.bool_)  # bool [G]: mix noise when the root expands
+        self._renumber = np.zeros(self.arrays.capacity, np.int32)  # int32 [C]
+        # stand-ins for the evaluator's output in a step where every leaf is terminal
+        self._no_priors = np.zeros((0, a), np.float32)  # float32 [0, A]
+        self._no_values = np.zeros(0, np.float32)  # float32 [0]
+        self.evaluate_calls = 0
+        self.evaluated_positions = 0
+        self.evaluate_seconds = 0.0
+        self.steps = 0
+
+    # -- roots -------------------------------------------------------------------------------
+    def _tree_index(self, i) -> int:
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < self.n_trees:
+            raise ValueError(f"tree index {i!r} is not in range({self.n_trees})")
+        return int(i)
+
+    def reset(self, i: int, board) -> None:
+        """Make tree ``i`` a new tree for ``board``'s position (which must not be over)."""
+        i = self._tree_index(i)
+        if (board.width, board.height, board.n_in_row) != (self.width, self.height, self.n_in_row):
+            raise ValueError(f"board {board.width}x{board.height}x{board.n_in_row} does not match "
+                             f"the search's {self.width}x{self.height}x{self.n_in_row}")
+        ended, winner = board.game_end()
+        if ended:
+            raise ValueError(f"cannot search a finished game (winner {winner})")
+        ar = self.arrays
+        ar.root_stones[i] = board.stones
+        ar.root_player[i] = board.current_player
+        ar.root_last[i] = board.last_move
+        ar.root_count[i] = int(np.count_nonzero(board.stones))
+        self._clear(i)
+
+    def _clear(self, i: int) -> None:
+        ar = self.arrays
+        T.clear_node(ar.child_node, ar.parent, ar.move, ar.visits, ar.value_sum, ar.state,
+                     i, T.ROOT, T.NO_NODE, ar.root_last[i])
+        ar.n_nodes[i] = 1
+        self._noise_pending[i] = False
+
+    def advance(self, i: int, move: int) -> None:
+        """Play ``move`` at the root of tree ``i``, keeping the subtree below it.
+
+        The new root must not be a finished game (callers stop searching a game once it ends).
+        """
+        i = self._tree_index(i)
+        ar = self.arrays
+        if not (0 <= move < self.n_moves) or ar.root_stones[i, move] != EMPTY:
+            raise ValueError(f"move {move!r} is not an empty point of tree {i}'s root")
+        child = int(ar.child_node[i, T.ROOT, move])
+        ar.root_stones[i, move] = ar.root_player[i]
+        ar.root_player[i] = 3 - ar.root_player[i]
+        ar.root_last[i] = move
+        ar.root_count[i] += 1
+        if child == T.NO_NODE:
+            self._clear(i)
+        else:
+            T.keep_subtree(i, child, *ar.node_arrays(), self._renumber)
+        self._noise_pending[i] = False
+
+    # -- search ------------------------------------------------------------------------------
+    def _ensure_capacity(self, trees: np.ndarray) -> None:
+        """Each playout makes at most one node: grow all trees if one might run out."""
+        needed = int(self.arrays.n_nodes[trees].max()) + self.config.n_playout
+        if needed > self.arrays.capacity:
+            self.arrays.grow(max(needed, 2 * self.arrays.capacity))
+            self._renumber = np.zeros(self.arrays.capacity, np.int32)
+
+    def run(self, evaluate, trees=None, root_noise=None) -> None:
+        """``config.n_playout`` playouts on each tree of ``trees`` (default: all), in lock step.
+
+        ``root_noise`` (float [len(trees), A], zero on occupied points) is mixed into each root's
+        priors with weight ``config.dirichlet_weight``: now if the root is expanded, else as soon
+        as the first playout expands it.
+        """
+        trees = np.arange(self.n_trees, dtype=np.int32) if trees is None \
+            else np.asarray(trees, dtype=np.int32).reshape(-1)
+        if trees.size == 0:
+            return
+        if trees.min() < 0 or trees.max() >= self.n_trees or np.unique(trees).size != trees.size:
+            raise ValueError(f"trees must be distinct indices in range({self.n_trees})")
+        self._ensure_capacity(trees)
+        ar = self.arrays
+        weight = self.config.dirichlet_weight
+        if root_noise is not None:
+            root_noise = np.asarray(root_noise, dtype=np.float32)
+            if root_noise.shape != (trees.size, self.n_moves):
+                raise ValueError(f"root_noise must have shape {(trees.size, self.n_moves)}, "
+                                 f"got {root_noise.shape}")
+            self._root_noise[trees] = root_noise
+            T.add_root_noise(trees, self._root_noise, self._noise_pending, weight,
+                             ar.child_prior, ar.state, ar.root_stones)
+        for _ in range(self.config.n_playout):
+            self._step(evaluate, trees, weight)
+
+    def _step(self, evaluate, trees: np.ndarray, weight: float) -> None:
+        ar = self.arrays
+        n_eval = T.select_leaves(trees, self.width, self.height, self.n_in_row, self.config.c_puct,
+                                 *ar.node_arrays(), *ar.root_arrays(), self._stones,
+                                 self._leaf_node, self._leaf_value, self._eval_trees, self._states)
+        priors, values = self._no_priors, self._no_values
+        if n_eval:
+            start = time.perf_counter()
+            priors, values = evaluate(self._states[:n_eval])
+            self.evaluate_seconds += time.perf_counter() - start
+            self.evaluate_calls += 1
+            self.evaluated_positions += n_eval
+            priors, values = self._check_output(priors, values, n_eval)
+        T.expand_and_backup(trees, n_eval, self._eval_trees, priors, values, self._leaf_node,
+                            self._leaf_value, self._stones, ar.child_node, ar.child_prior,
+                            ar.parent, ar.visits, ar.value_sum, ar.state, self._root_noise,
+                            self._noise_pending, weight)
+        self.steps += 1
+
+    def _check_output(self, priors, values, n: int):
+        priors = np.ascontiguousarray(priors, dtype=np.float32)
+        values = np.ascontiguousarray(values, dtype=np.float32).reshape(-1)
+        if priors.shape != (n, self.n_moves) or values.shape != (n,):
+            raise ValueError(f"evaluate returned priors {priors.shape} and values {values.shape}; "
+                             f"expected ({n}, {self.n_moves}) and ({n},)")
+        return priors, values
+
+    # -- results -----------------------------------------------------------------------------
+    def root_visits(self, trees=None) -> np.ndarray:
+        """int32 [K, A]: the visit count of every root move of each tree (0 if untried/illegal)."""
+        trees = np.arange(self.n_trees, dtype=np.int32) if trees is None \
+            else np.asarray(trees, dtype=np.int32).reshape(-1)
+        out = np.zeros((trees.size, self.n_moves), np.int32)
+        T.root_child_visits(trees, self.arrays.child_node, self.arrays.visits, out)
+        return out
+
+    def root_legal(self, trees=None) -> np.ndarray:
+        """bool [K, A]: the empty points of each tree's root."""
+        trees = np.arange(self.n_trees) if trees is None else np.asarray(trees).reshape(-1)
+        return self.arrays.root_stones[trees] == EMPTY
+
+    def search(self, boards, evaluate) -> np.ndarray:
+        """Evaluation play: a fresh noiseless search of each board (tree ``i`` for ``boards[i]``).
+
+        Returns the root visit counts, int32 [len(boards), A]; ``most_visited`` picks the moves.
+        """
+        if len(boards) > self.n_trees:
+            raise ValueError(f"{len(boards)} boards but only {self.n_trees} trees")
+        for i, board in enumerate(boards):
+            self.reset(i, board)
+        trees = np.arange(len(boards), dtype=np.int32)
+        self.run(evaluate, trees)
+        return self.root_visits(trees)
+
+
+def most_visited(visits: np.ndarray) -> np.ndarray:
+    """The most visited move of each row of ``visits`` [K, A] (lowest move on ties), int64 [K]."""
+    return np.argmax(visits, axis=-1)
+
+
+def visit_distribution(visits: np.ndarray, legal: np.ndarray, temp: float) -> np.ndarray:
+    """The reference's move probabilities: softmax of ``log(visits + 1e-10) / temp`` over legal moves.
+
+    ``visits`` [..., A], ``legal`` bool [..., A]; returns float64 [..., A], 0 on illegal points.
+    ``temp`` 1 gives visits / total; a small ``temp`` (1e-3) puts ~all mass on the most visited.
+    """
+    logits = np.where(legal, np.log(visits + 1e-10) / temp, -np.inf)
+    logits = logits - logits.max(axis=-1, keepdims=True)
+    probs = np.exp(logits)
+    return probs / probs.sum(axis=-1, keepdims=True)
+
+
+def dirichlet_noise(rng: np.random.Generator, legal: np.ndarray, alpha: float) -> np.ndarray:
+    """float32 [A]: a ``Dir(alpha)`` draw spread over the legal points (increasing order), 0 elsewhere."""
+    noise = np.zeros(legal.shape[-1], np.float32)
+    noise[legal] = rng.dirichlet(np.full(int(legal.sum()), alpha))
+    return noise

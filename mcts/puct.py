@@ -1,0 +1,127 @@
+"""MCTSPlayer: the reference trainer's AlphaZero player, over a one-tree BatchedSearch.
+
+Invariants:
+- ``policy_value_fn(board)`` returns ``(iterable of (move, prior), value)`` for the player to move
+  on ``board``, as the reference's does; it is only called on positions where the game goes on.
+- The player's own generator (``seed``) draws its root noise and its moves, in that order, so a
+  player with seed ``s`` plays a self-play game exactly as game 0 of ``mcts.selfplay`` with seed
+  ``s`` does, for the same evaluator.
+- Self-play (``is_selfplay=1``): Dirichlet noise on the root's priors, the tree of the move played
+  is kept for the next call (when that call's board is the position after the move). Otherwise
+  every call searches a new tree without noise.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from gomoku.board import Board
+from gomoku.rules import EMPTY
+
+from .batched import BatchedSearch, dirichlet_noise, visit_distribution
+from .search_config import SearchConfig, game_rng
+
+
+def board_from_state(state: np.ndarray, n_in_row: int, start_player: int = 0) -> Board:
+    """The Board whose ``current_state()`` is ``state`` (float32 [4, H, W], a game not over).
+
+    ``start_player`` says which player moved first (as in ``Board.init_board``); the plane of ones
+    then tells who is to move. Stones are replayed alternately, the last-move stone last.
+    """
+    planes = np.asarray(state)[:, ::-1, :]
+    height, width = planes.shape[1:]
+    board = Board(width, height, n_in_row)
+    board.init_board(start_player)
+    first = board.current_player
+    to_play = first if planes[3, 0, 0] == 1 else 3 - first
+    stones = {to_play: list(np.flatnonzero(planes[0])), 3 - to_play: list(np.flatnonzero(planes[1]))}
+    last = np.flatnonzero(planes[2])
+    if last.size:
+        mover = stones[3 - to_play]
+        mover.remove(last[0])
+        mover.append(last[0])
+    for i in range(len(stones[1]) + len(stones[2])):
+        board.do_move(int(stones[first if i % 2 == 0 else 3 - first][i // 2]))
+    return board
+
+
+def evaluator_from_policy_value_fn(policy_value_fn, n_in_row: int, start_player: int = 0):
+    """An ``evaluate(states [B, 4, H, W]) -> (priors [B, H*W], values [B])`` calling
+    ``policy_value_fn`` once per row on the Board the row encodes."""
+    def evaluate(states: np.ndarray):
+        n, _, height, width = states.shape
+        priors = np.zeros((n, height * width), np.float32)
+        values = np.zeros(n, np.float32)
+        for k in range(n):
+            act_probs, value = policy_value_fn(board_from_state(states[k], n_in_row, start_player))
+            for move, prob in act_probs:
+                priors[k, move] = prob
+            values[k] = float(np.asarray(value).reshape(-1)[0])
+        return priors, values
+    return evaluate
+
+
+class MCTSPlayer:
+    """AI player based on PUCT search guided by a policy-value function (reference interface)."""
+
+    def __init__(self, policy_value_fn, c_puct=5, n_playout=400, is_selfplay=0, *, seed=0,
+                 dirichlet_alpha=0.3, dirichlet_weight=0.25):
+        self.config = SearchConfig(c_puct=c_puct, n_playout=n_playout, seed=seed,
+                                   dirichlet_alpha=dirichlet_alpha,
+                                   dirichlet_weight=dirichlet_weight)
+        self._policy_value_fn = policy_value_fn
+        self._is_selfplay = bool(is_selfplay)
+        self._rng = game_rng(self.config.seed, 0)
+        self._search = None  # BatchedSearch of one tree, made for the first board's size
+        self._evaluate = None
+        self._reusable = False  # the tree's root is the position after the last move played
+        self.player = None
+
+    def set_player_ind(self, p):
+        self.player = p
+
+    def reset_player(self):
+        """Forget the tree: the next move is searched from scratch."""
+        self._reusable = False
+
+    def _search_for(self, board: Board) -> BatchedSearch:
+        s = self._search
+        if s is None or (s.width, s.height, s.n_in_row) != (board.width, board.height,
+                                                            board.n_in_row):
+            self._search = BatchedSearch(board.width, board.height, board.n_in_row, 1,
+                                         self.config)
+            self._reusable = False
+        self._evaluate = evaluator_from_policy_value_fn(self._policy_value_fn, board.n_in_row,
+                                                        board.start_player)
+        return self._search
+
+    def _tree_is_at(self, board: Board) -> bool:
+        ar = self._search.arrays
+        return (self._reusable and ar.root_player[0] == board.current_player
+                and ar.root_last[0] == board.last_move
+                and np.array_equal(ar.root_stones[0], board.stones))
+
+    def get_action(self, board: Board, temp=1e-3, return_prob=0):
+        """A move sampled from the root visits at ``temp``, or ``(move, move_probs float64 [H*W])``.
+
+        Raises ValueError when the game is already over.
+        """
+        ended, winner = board.game_end()
+        if ended:
+            raise ValueError(f"get_action: the game is over (winner {winner}), no move to choose")
+        search = self._search_for(board)
+        if not self._tree_is_at(board):
+            search.reset(0, board)
+        legal = board.stones == EMPTY
+        noise = None
+        if self._is_selfplay and self.config.dirichlet_weight > 0:
+            noise = dirichlet_noise(self._rng, legal, self.config.dirichlet_alpha)[None]
+        search.run(self._evaluate, root_noise=noise)
+        move_probs = visit_distribution(search.root_visits()[0], legal, temp)
+        move = int(self._rng.choice(move_probs.size, p=move_probs))
+        if self._is_selfplay:
+            search.advance(0, move)
+        self._reusable = self._is_selfplay
+        return (move, move_probs) if return_prob else move
+
+    def __str__(self):
+        return f"MCTS {self.player}"

@@ -1,0 +1,307 @@
+"""PUCT search: tactics with a uniform evaluator, visit accounting, tree reuse, root noise,
+the MCTSPlayer interface and the evaluation-play API."""
+import zlib
+
+import numpy as np
+import pytest
+
+from gomoku.ascii import parse
+from gomoku.board import Board
+from gomoku.rules import is_winning_move
+from mcts import tree as T
+from mcts.batched import BatchedSearch, most_visited, visit_distribution
+from mcts.puct import MCTSPlayer, board_from_state, evaluator_from_policy_value_fn
+from mcts.search_config import SearchConfig
+
+
+def uniform_evaluator(states):
+    n, _, h, w = states.shape
+    return np.full((n, h * w), 1.0 / (h * w), np.float32), np.zeros(n, np.float32)
+
+
+def hashed_evaluator(states):
+    """Arbitrary but fixed priors and value per position: a row's output ignores the batch."""
+    n, _, h, w = states.shape
+    priors = np.empty((n, h * w), np.float32)
+    values = np.empty(n, np.float32)
+    for k in range(n):
+        rng = np.random.default_rng(zlib.crc32(states[k].tobytes()))
+        p = rng.random(h * w) + 0.05
+        priors[k] = p / p.sum()
+        values[k] = rng.uniform(-1, 1)
+    return priors, values
+
+
+def policy_value_fn_of(evaluate):
+    """The reference's policy_value_fn(board) on top of a batched evaluator."""
+    def policy_value_fn(board):
+        priors, values = evaluate(board.current_state()[None])
+        return zip(board.availables, priors[0][board.availables]), values[0]
+    return policy_value_fn
+
+
+def search_one(board, n_playout, evaluate=uniform_evaluator, c_puct=5):
+    search = BatchedSearch(board.width, board.height, board.n_in_row, 1,
+                           SearchConfig(n_playout=n_playout, c_puct=c_puct))
+    return search.search([board], evaluate)[0]
+
+
+def immediate_wins(stones, width, height, n_in_row, player):
+    wins = []
+    for m in np.flatnonzero(stones == 0):
+        stones[m] = player
+        if is_winning_move(stones, width, height, n_in_row, m):
+            wins.append(int(m))
+        stones[m] = 0
+    return wins
+
+
+def wins_in_two(board):
+    """Moves after which the mover wins on their next move whatever the opponent replies."""
+    stones, me = board.stones.copy(), board.current_player
+    dims = (board.width, board.height, board.n_in_row)
+    found = []
+    for m in np.flatnonzero(stones == 0):
+        stones[m] = me
+        forced = True
+        for r in np.flatnonzero(stones == 0):
+            stones[r] = 3 - me
+            if is_winning_move(stones, *dims, r) or not immediate_wins(stones, *dims, me):
+                forced = False
+            stones[r] = 0
+            if not forced:
+                break
+        stones[m] = 0
+        if forced:
+            found.append(int(m))
+    return found
+
+
+# -- tactics ---------------------------------------------------------------------------------
+# With equal priors and values, ties go to the lowest move, so the search widens in move order
+# until a terminal value tells moves apart: the playouts below leave room for that.
+WIN_AT_ONCE = """
+. . . . . .
+. . . . . .
+. X X X . .
+. O O . . .
+. . . . O .
+. . . . . .
+"""
+
+BLOCK = """
+. . . . . .
+. . . . . .
+X O O O . .
+. . . . . .
+. X . . X .
+. . . . . .
+"""
+
+# X to move: the open three on row 3 and the crowded board leave a few moves that win in two
+WIN_IN_TWO = """
+X . X O O X O O
+. O X O O . X X
+X O . . . . O O
+. . O O X X . X
+. . X X X . . .
+X X O . O . O O
+O O . O X . X O
+X O X X . O X X
+"""
+
+
+def test_wins_at_once():
+    board = parse(WIN_AT_ONCE, 4)
+    wins = immediate_wins(board.stones.copy(), 6, 6, 4, board.current_player)
+    assert sorted(wins) == [18, 22]
+    assert most_visited(search_one(board, 200)[None])[0] in wins
+
+
+def test_blocks_the_opponents_immediate_win():
+    board = parse(BLOCK, 4)
+    assert immediate_wins(board.stones.copy(), 6, 6, 4, board.current_player) == []
+    threats = immediate_wins(board.stones.copy(), 6, 6, 4, 3 - board.current_player)
+    assert threats == [22]
+    assert most_visited(search_one(board, 1500)[None])[0] == 22
+
+
+def test_finds_a_win_in_two_on_8x8x5():
+    board = parse(WIN_IN_TWO, 5)
+    assert immediate_wins(board.stones.copy(), 8, 8, 5, board.current_player) == []
+    winning = wins_in_two(board)
+    assert 0 < len(winning) <= 3
+    visits = search_one(board, 3000)
+    assert most_visited(visits[None])[0] in winning
+
+
+# -- visit accounting, legality, trees -------------------------------------------------------
+def check_tree(search, g):
+    """Structural invariants of tree ``g`` after complete playouts."""
+    ar = search.arrays
+    for n in range(ar.n_nodes[g]):
+        children = ar.child_node[g, n][ar.child_node[g, n] != T.NO_NODE]
+        assert (ar.parent[g, children] == n).all()
+        assert (children > n).all()
+        if ar.state[g, n] == T.EXPANDED:
+            assert ar.visits[g, n] == 1 + ar.visits[g, children].sum()
+            assert np.isclose(ar.child_prior[g, n].sum(), 1.0, atol=1e-5)
+        else:
+            assert ar.state[g, n] == T.TERMINAL and children.size == 0
+
+
+def test_root_visits_count_the_playouts_and_the_reused_visits():
+    board = Board(6, 6, 4)
+    search = BatchedSearch(6, 6, 4, 1, SearchConfig(n_playout=150))
+    search.reset(0, board)
+    search.run(hashed_evaluator)
+    assert search.arrays.visits[0, T.ROOT] == 150
+    visits = search.root_visits()[0]
+    assert visits.sum() == 150 - 1  # the first playout evaluates the root
+    check_tree(search, 0)
+    for _ in range(4):  # keep the subtree of the most visited move, search on
+        move = int(np.argmax(search.root_visits()[0]))
+        child = search.arrays.child_node[0, T.ROOT, move]
+        grand = search.arrays.child_node[0, child].copy()
+        reused = search.arrays.visits[0, child]
+        expected = np.where(grand != T.NO_NODE, search.arrays.visits[0, grand], 0)
+        search.advance(0, move)
+        board.do_move(move)
+        assert search.arrays.visits[0, T.ROOT] == reused
+        assert (search.root_visits()[0] == expected).all()
+        check_tree(search, 0)
+        search.run(hashed_evaluator)
+        assert search.arrays.visits[0, T.ROOT] == reused + 150
+        assert search.root_visits()[0].sum() == reused + 150 - 1
+        assert (search.root_visits()[0][board.stones != 0] == 0).all()
+        check_tree(search, 0)
+    assert search.arrays.capacity > 151  # the kept subtrees made the trees grow
+
+
+def test_search_is_reproducible_and_only_visits_empty_points():
+    board = parse(WIN_IN_TWO, 5)
+    first = search_one(board, 300, hashed_evaluator)
+    again = search_one(board, 300, hashed_evaluator)
+    assert (first == again).all()
+    assert (first[board.stones != 0] == 0).all()
+
+
+def test_terminal_leaves_are_valued_without_the_evaluator():
+    board = parse(WIN_AT_ONCE, 4)
+    search = BatchedSearch(6, 6, 4, 1, SearchConfig(n_playout=200))
+    search.search([board], uniform_evaluator)
+    assert search.steps == 200
+    assert search.evaluated_positions < 200  # the winning leaf was revisited for free
+    winning = search.arrays.child_node[0, T.ROOT, 18]
+    assert search.arrays.state[0, winning] == T.TERMINAL
+    # each visit of the win backed up +1 for the winner
+    assert search.arrays.value_sum[0, winning] == search.arrays.visits[0, winning]
+
+
+# -- root noise ------------------------------------------------------------------------------
+def test_dirichlet_noise_goes_on_the_root_priors_only():
+    board = Board(6, 6, 4)
+    board.do_move(14)
+    legal = board.stones == 0
+    config = SearchConfig(n_playout=2, dirichlet_weight=0.25)
+    noise = np.zeros((1, 36), np.float32)
+    noise[0, 20] = 1.0
+
+    search = BatchedSearch(6, 6, 4, 1, config)
+    search.reset(0, board)
+    search.run(hashed_evaluator, root_noise=noise)
+    net_priors = hashed_evaluator(board.current_state()[None])[0][0]
+    clean = np.where(legal, net_priors, 0) / net_priors[legal].sum()
+    expected = 0.75 * clean + 0.25 * noise[0]
+    assert np.allclose(search.arrays.child_prior[0, T.ROOT], expected, atol=1e-6)
+    child = search.arrays.child_node[0, T.ROOT, int(np.argmax(expected))]
+    assert search.arrays.state[0, child] == T.EXPANDED  # the second playout expanded a child
+    assert abs(search.arrays.child_prior[0, child].sum() - 1.0) < 1e-5
+
+    # an already expanded root gets the noise at once
+    search.run(hashed_evaluator, root_noise=noise)
+    assert np.allclose(search.arrays.child_prior[0, T.ROOT], 0.75 * expected + 0.25 * noise[0],
+                       atol=1e-6)
+
+
+# -- MCTSPlayer ------------------------------------------------------------------------------
+def test_board_from_state_round_trips():
+    rng = np.random.default_rng(0)
+    for start_player in (0, 1):
+        for n_moves in (0, 1, 2, 7, 12):
+            board = Board(5, 4, 4)
+            board.init_board(start_player)
+            for move in rng.choice(20, size=n_moves, replace=False):
+                if board.game_end()[0]:
+                    break
+                board.do_move(int(move))
+            if board.game_end()[0]:
+                continue
+            again = board_from_state(board.current_state(), 4, start_player)
+            assert (again.stones == board.stones).all()
+            assert again.current_player == board.current_player
+            assert again.last_move == board.last_move
+            assert (again.current_state() == board.current_state()).all()
+
+
+def test_player_matches_the_batched_search_in_evaluation_play():
+    board = parse(WIN_IN_TWO, 5)
+    player = MCTSPlayer(policy_value_fn_of(hashed_evaluator), c_puct=5, n_playout=120)
+    move, probs = player.get_action(board, temp=1e-3, return_prob=1)
+    visits = search_one(board, 120, hashed_evaluator)
+    assert move == most_visited(visits[None])[0]
+    assert np.allclose(probs, visit_distribution(visits, board.stones == 0, 1e-3))
+    assert player.get_action(board) == move  # a new tree each move: same search again
+
+
+def test_player_rejects_a_finished_game():
+    board = parse(WIN_AT_ONCE, 4)
+    board.do_move(18)
+    with pytest.raises(ValueError, match="game is over"):
+        MCTSPlayer(policy_value_fn_of(uniform_evaluator), n_playout=10).get_action(board)
+
+
+def test_policy_value_fn_adapter_scatters_priors_over_moves():
+    board = parse(BLOCK, 4)
+    evaluate = evaluator_from_policy_value_fn(policy_value_fn_of(hashed_evaluator), 4)
+    states = board.current_state()[None]
+    priors, values = evaluate(states)
+    want_priors, want_values = hashed_evaluator(states)
+    legal = board.stones == 0
+    assert np.allclose(priors[0][legal], want_priors[0][legal]) and (priors[0][~legal] == 0).all()
+    assert values[0] == want_values[0]
+
+
+# -- evaluation API, config and errors -------------------------------------------------------
+def test_search_of_many_boards_equals_each_board_alone():
+    boards = [parse(WIN_AT_ONCE, 4), parse(BLOCK, 4), Board(6, 6, 4)]
+    search = BatchedSearch(6, 6, 4, 4, SearchConfig(n_playout=100))
+    together = search.search(boards, hashed_evaluator)
+    alone = np.stack([search_one(b, 100, hashed_evaluator) for b in boards])
+    assert (together == alone).all()
+    # the same object searches new boards from fresh trees
+    assert (search.search(boards[::-1], hashed_evaluator) == alone[::-1]).all()
+
+
+def test_search_config_validation():
+    assert SearchConfig.from_dict({"n_playout": 50, "c_puct": 3}).n_playout == 50
+    with pytest.raises(ValueError, match="n_playout"):
+        SearchConfig(n_playout=0)
+    with pytest.raises(ValueError, match="dirichlet_weight"):
+        SearchConfig(dirichlet_weight=1.5)
+    with pytest.raises(ValueError, match="c_puct"):
+        SearchConfig(c_puct=-1)
+    with pytest.raises(ValueError, match="unknown search config key"):
+        SearchConfig.from_dict({"n_playouts": 50})
+
+
+def test_bad_evaluator_output_and_finished_boards_are_reported():
+    search = BatchedSearch(6, 6, 4, 1, SearchConfig(n_playout=5))
+    with pytest.raises(ValueError, match="evaluate returned"):
+        search.search([Board(6, 6, 4)], lambda s: (np.zeros((len(s), 35)), np.zeros(len(s))))
+    finished = parse(WIN_AT_ONCE, 4)
+    finished.do_move(18)
+    with pytest.raises(ValueError, match="finished game"):
+        search.reset(0, finished)
+    with pytest.raises(ValueError, match="does not match"):
+        search.reset(0, Board(8, 8, 5))
