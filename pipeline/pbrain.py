@@ -34,6 +34,7 @@ UNLIMITED_MS = 2147483647  # time_left sent when the match has no time limit
 MIN_PLAYOUTS = 2  # even when no time is left, a move is searched this much
 MOVES_TO_PLAN = 20  # the match clock is spread over at most this many own moves
 CALIBRATION_PLAYOUTS = 32
+COST_MEMORY = 3  # searches whose speed the next playout count is based on
 ECHO_CHARS = 40  # how much of a bad line an answer quotes
 
 
@@ -65,28 +66,30 @@ class TimeControl:
 
 
 def search_time(budget: float) -> float:
-    """The part of a budget the search may use: the rest covers set-up, answer and a slow machine."""
-    return max(0.0, 0.8 * budget - 0.05)
+    """The part of a budget the search may use: the rest covers set-up, the answer, and a search
+    slower than its estimate (measured on a busy 2-core machine: the cost of a pure MCTS playout
+    varies up to 1.7 times between searches, and grows with the tree)."""
+    return max(0.0, 0.5 * budget - 0.05)
 
 
 @dataclass
 class PlayoutClock:
-    """Seconds per playout measured on the last search, to fit the playouts into a budget.
+    """Seconds per playout measured on recent searches, to fit the playouts into a budget.
 
     The search of a move is one call that cannot be interrupted, so the number of playouts is
-    chosen before it starts: ``budget / cost`` with the cost of the previous search (which includes
-    its fixed overhead, so it errs towards fewer playouts).
+    chosen before it starts: ``seconds / cost``, with the highest cost of the last few searches
+    (each includes its fixed overhead, so the estimate errs towards fewer playouts).
     """
 
-    seconds_per_playout: float | None = None
+    recent: list[float] = field(default_factory=list)  # seconds per playout, newest last
 
     def playouts(self, cap: int, seconds: float | None) -> int:
-        if seconds is None or self.seconds_per_playout is None:
+        if seconds is None or not self.recent:
             return cap
-        return max(MIN_PLAYOUTS, min(cap, int(seconds / self.seconds_per_playout)))
+        return max(MIN_PLAYOUTS, min(cap, int(seconds / max(self.recent))))
 
     def record(self, n_playout: int, seconds: float) -> None:
-        self.seconds_per_playout = max(seconds, 1e-7) / n_playout
+        self.recent = (self.recent + [max(seconds, 1e-7) / n_playout])[-COST_MEMORY:]
 
 
 @dataclass
@@ -153,6 +156,7 @@ class Engine:
         n = min(CALIBRATION_PLAYOUTS, self.brain.n_playout)
         start = time.monotonic()
         self.brain.make_player(self.board_config, n).get_action(board)
+        self.playout_clock = PlayoutClock()  # speeds on another board size do not count
         self.playout_clock.record(n, time.monotonic() - start)
 
     def _restart(self, rest: str, received: float) -> list[str]:
