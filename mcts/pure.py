@@ -158,7 +158,8 @@ class MCTSPurePlayer:
         if ended:
             raise ValueError(f"get_action: the game is over (winner {winner}), no move to choose")
         visits = search(board.stones, board.width, board.height, board.n_in_row,
-                        board.current_player, self.c_puct, _positive_int("n_playout", self.n_playout),
+                        board.current_player, _positive_float("c_puct", self.c_puct),
+                        _positive_int("n_playout", self.n_playout),
                         int(self._rng.integers(SEED_BOUND)))
         move = int(np.argmax(np.where(board.stones == EMPTY, visits, -1)))
         if not return_prob:

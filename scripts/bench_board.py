@@ -7,7 +7,7 @@ time is excluded. Ratios compare with the figures the reference trainer (AlphaZe
 pure Python) reaches on this machine kind: 750 playouts/s on 6x6x4, 160-200 on 8x8x5 (5-6 s for a
 1000-playout first move on 8x8). Every ratio uses the reference's faster end, so it is a lower bound.
 
-    python scripts/bench_board.py [--repeats 5] [--seed 0]
+    python scripts/bench_board.py [--repeats 21] [--seed 0]
 """
 from __future__ import annotations
 
@@ -97,7 +97,7 @@ def table(report: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5, help="timed calls per figure (default 5)")
+    parser.add_argument("--repeats", type=int, default=21, help="timed calls per figure (default 21)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the players (default 0)")
     args = parser.parse_args()
     if args.repeats < 1:

@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -230,3 +231,18 @@ def test_no_move_after_the_game_is_over():
     assert board.game_end()[0]
     with pytest.raises(ValueError, match="game is over"):
         MCTSPurePlayer(n_playout=10).get_action(board)
+
+
+def test_threads_searching_at_once_give_the_sequential_results():
+    """Evaluation runs several pure players in threads (the search releases the GIL)."""
+    board = Board(6, 6, 4)
+    board.do_move(14)
+
+    def distributions():
+        return [MCTSPurePlayer(n_playout=2000, seed=s) for s in range(4)]
+
+    sequential = [p.get_action(board, return_prob=1)[1] for p in distributions()]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threaded = list(pool.map(lambda p: p.get_action(board, return_prob=1)[1], distributions()))
+    for a, b in zip(sequential, threaded):
+        np.testing.assert_array_equal(a, b)
