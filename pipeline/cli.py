@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from importlib.metadata import PackageNotFoundError, version
+
+# TensorFlow's C++ start-up chatter (oneDNN, CUDA probing) is not for users; set before any import
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # sub-command name -> module implementing it
 COMMANDS: dict[str, str] = {
