@@ -5,7 +5,8 @@ whose board size comes from ``board``), ``training``, ``evaluation`` and ``run``
 is optional and defaults to the reference trainer's value. Loading checks each key's name and type
 before building the dataclasses, whose own checks reject impossible values, then checks the
 relations between sections; any problem is a ``ConfigError`` (a ValueError) whose one-line message
-names the key.
+names the key. The ``net`` section is built last: importing ``net`` imports TensorFlow, which is
+slow and writes to stderr, so a mistake elsewhere is reported before that happens.
 """
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ import yaml
 
 from gomoku import BoardConfig
 from mcts.search_config import SearchConfig
-from net.config import NetConfig
+
+if typing.TYPE_CHECKING:
+    from net import NetConfig
 
 
 RUN_CONFIG_FILE = "config.yaml"  # the resolved config in a run directory
@@ -119,7 +122,7 @@ class Config:
 
     def to_dict(self) -> dict:
         """Plain YAML-able sections; ``net``'s board size is left out (it follows ``board``)."""
-        out = {name: dataclasses.asdict(getattr(self, name)) for name in SECTIONS}
+        out = {name: dataclasses.asdict(getattr(self, name)) for name in SECTION_ORDER}
         for key in DERIVED_NET_KEYS:
             out["net"].pop(key)
         return out
@@ -134,15 +137,24 @@ class Config:
         return from_dict(merged)
 
 
-SECTIONS: dict[str, type] = {
+def _net_config_class() -> type:
+    from net import NetConfig
+    return NetConfig
+
+
+# section -> its dataclass, or a function importing it; in the order they are built
+SECTIONS: dict = {
     "board": BoardConfig,
     "search": SearchConfig,
-    "net": NetConfig,
     "training": TrainingConfig,
     "evaluation": EvaluationConfig,
     "run": RunConfig,
+    "net": _net_config_class,
 }
 DERIVED_NET_KEYS = ("board_width", "board_height")
+
+
+SECTION_ORDER = ("board", "search", "net", "training", "evaluation", "run")  # as written out
 
 
 def _type_name(tp) -> str:
@@ -220,6 +232,7 @@ def from_dict(data) -> Config:
         values = data.get(section) or {}
         extra = None
         if section == "net":
+            cls = cls()
             board = parts["board"]
             extra = {"board_width": board.width, "board_height": board.height}
         parts[section] = _build(section, cls, values, extra)

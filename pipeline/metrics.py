@@ -46,19 +46,17 @@ class MetricsWriter:
             self._tf = tf
             self._summary = tf.summary.create_file_writer(str(Path(run_dir) / TENSORBOARD_DIR))
 
-    @staticmethod
-    def truncate_after(run_dir, batch: int) -> None:
-        """Keep only the records up to ``batch`` (rewritten atomically)."""
-        path = Path(run_dir) / METRICS_FILE
-        if not path.exists():
-            return
-        kept = [r for r in read_metrics(path) if r.get("batch", 0) <= batch]
-        tmp = path.with_name(path.name + ".tmp")
+    def truncate_after(self, batch: int) -> None:
+        """Keep only the records up to ``batch`` (the file is rewritten atomically)."""
+        self._file.close()
+        kept = [r for r in read_metrics(self.path) if r.get("batch", 0) <= batch]
+        tmp = self.path.with_name(self.path.name + ".tmp")
         with open(tmp, "w") as f:
             f.writelines(json.dumps(r) + "\n" for r in kept)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, self.path)
+        self._file = open(self.path, "a")
 
     def write(self, batch: int, values: dict) -> None:
         record = {"batch": batch, **{k: _clean(v) for k, v in values.items()}}

@@ -87,6 +87,7 @@ def build_net(config: config_module.Config):
     if config.run.deterministic_ops:
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(config.run.seed)
+    tf.random.set_global_generator(tf.random.Generator.from_seed(config.run.seed))
     return PolicyValueNet(config.board.width, config.board.height,
                           l2_const=config.net.l2_const, seed=config.run.seed)
 

@@ -23,13 +23,13 @@ from .buffer import ReplayBuffer
 from .config import Config
 from .evaluation import play_match
 from .metrics import MetricsWriter
-from .selfplay import play_selfplay_games
+from .selfplay import SelfPlayRounds
 from .trainer import Trainer
 
 CHECKPOINT_DIR = "checkpoints"
 LOG_FILE = "train.log"
-CURRENT_POLICY = "current_policy"
-BEST_POLICY = "best_policy"
+CURRENT_POLICY = "current_policy.model"
+BEST_POLICY = "best_policy.model"
 FORMAT_VERSION = 1
 SEED_BOUND = 2**31  # seeds handed to the pure MCTS player
 
@@ -103,6 +103,7 @@ class TrainingRun:
         self.rng = np.random.default_rng(config.run.seed)
         self.progress = Progress(pure_playout=config.evaluation.pure_playout)
         self.metrics = MetricsWriter(self.run_dir, tensorboard=tensorboard)
+        self.selfplay = SelfPlayRounds(net, config)
         self.last_checkpoint = 0
         self._round_started = time.perf_counter()
 
@@ -128,10 +129,20 @@ class TrainingRun:
         self.last_checkpoint = self.progress.batch
         return path
 
-    def restore(self) -> Path:
-        """Load the newest good checkpoint; raises checkpoint.NoCheckpointError."""
+    def restore(self) -> Path | None:
+        """Load the newest good checkpoint, if the run wrote any; returns its path or None.
+
+        A run stopped before its first checkpoint starts again from the beginning (the same
+        games, as the seeds are in the config). Raises checkpoint.NoCheckpointError when there
+        are checkpoints but none loads.
+        """
         import tensorflow as tf
-        path, arrays, meta = checkpoint.load_latest(self.run_dir / CHECKPOINT_DIR, self.log.warn)
+        directory = self.run_dir / CHECKPOINT_DIR
+        if not checkpoint.list_checkpoints(directory):
+            self.metrics.truncate_after(0)
+            self.log("no checkpoint yet: starting the run from the beginning")
+            return None
+        path, arrays, meta = checkpoint.load_latest(directory, self.log.warn)
         self.net.set_weights_and_optimizer(
             {k[len("net/"):]: v for k, v in arrays.items() if k.startswith("net/")})
         self.buffer.load_arrays(arrays)
@@ -140,7 +151,7 @@ class TrainingRun:
         self.trainer.lr_multiplier = meta["lr_multiplier"]
         self.rng.bit_generator.state = meta["numpy_rng"]
         self.last_checkpoint = self.progress.batch
-        MetricsWriter.truncate_after(self.run_dir, self.progress.batch)
+        self.metrics.truncate_after(self.progress.batch)
         self.log(f"resumed from {path.name} after batch {self.progress.batch}")
         return path
 
@@ -162,13 +173,13 @@ class TrainingRun:
         cfg = self.config
         first = self.progress.batch
         started = time.perf_counter()
-        games = play_selfplay_games(self.net, cfg, first, n_games)
+        games = self.selfplay.play(first, n_games)
         seconds = max(time.perf_counter() - started, 1e-9)
         n_positions = sum(g.length for g in games)
         speed = {"games_per_hour": n_games * 3600.0 / seconds, "positions_per_s": n_positions / seconds}
         for game in games:
             self.progress.batch += 1
-            self.buffer.add_game(game.states, game.mcts_probs, game.winners_z)
+            self.buffer.add_game(game.states, game.mcts_probs, game.z)
             self.log(logformat.batch_line(self.progress.batch, game.length))
             self._updates(game.length, speed)
             if self.progress.batch % cfg.evaluation.check_freq == 0:
