@@ -1,0 +1,231 @@
+"""PolicyValueNet: the reference trainer's interface over a Keras 3 model.
+
+Interface invariants:
+- A state is float32 [4, H, W] as `gomoku.Board.current_state()` returns it; a move is
+  `row * width + col`, the index into the H*W policy.
+- `evaluate`, `policy_value` and `policy_value_fn` never change the weights.
+- `train_step` returns (loss, entropy) of the weights *before* its Adam step.
+- All compiled functions have a None batch dimension and fixed dtypes: one trace each,
+  whatever batch sizes arrive (the XLA fast path compiles once per power-of-two bucket).
+"""
+from __future__ import annotations
+
+import math
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from net import loss as losses
+from net.config import NetConfig
+from net.model import build_model
+from net.model_file import ModelFileError, read_model_file, write_model_file
+
+# Adam as TF1's tf.train.AdamOptimizer had it (Keras' default epsilon is 1e-7).
+ADAM_EPSILON = 1e-8
+# Learning rate the optimizer is built with; train_step overwrites it on every call.
+INITIAL_LEARNING_RATE = 2e-3
+# evaluate() runs batches of up to this many board points (B * H * W) through the XLA
+# function, padded to a power-of-two batch; larger batches run the plain graph.
+# Measured by scripts/bench_net.py: XLA wins on per-call overhead only for small batches.
+XLA_MAX_POINTS = 1024
+MODEL_PREFIX = "model/"
+OPTIMIZER_PREFIX = "optimizer/"
+
+
+def _fast_caller(concrete):
+    """Return tensor -> flat list of output tensors for a ConcreteFunction.
+
+    Calls the compiled function without the public argument binding (about 0.1-0.2 ms
+    less per call, measured by scripts/bench_net.py); falls back to the public call on a
+    TensorFlow without that internal entry point.
+    """
+    atomic = getattr(concrete, "_inference_function", None)
+    if atomic is None or not hasattr(atomic, "call_flat"):
+        return lambda x: tf.nest.flatten(concrete(x))
+    captures = tuple(concrete.captured_inputs)
+    return lambda x: atomic.call_flat(x, *captures)
+
+
+def _as_float_array(name: str, value, shape: tuple) -> np.ndarray:
+    """value as a C-contiguous float32 array of `shape` (None = any batch size)."""
+    array = np.asarray(value)
+    if array.dtype.kind != "f":
+        raise ValueError(f"{name} must hold floats, got dtype {array.dtype}")
+    if array.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, array.shape)):
+        want = "[" + ", ".join("N" if s is None else str(s) for s in shape) + "]"
+        raise ValueError(f"{name} must have shape {want}, got {list(array.shape)}")
+    return np.ascontiguousarray(array, dtype=np.float32)
+
+
+class PolicyValueNet:
+    """The TF1 policy-value net of the reference trainer, on TF2 / Keras 3.
+
+    `model` takes float32 [N, 4, H, W] and returns (log_probs [N, H*W], value [N, 1]).
+    `seed` fixes the initial weights (None: random).
+    """
+
+    def __init__(self, board_width: int, board_height: int, model_file=None,
+                 l2_const: float = 1e-4, seed: int | None = None):
+        self.config = NetConfig(board_width, board_height, l2_const)
+        self.board_width = board_width
+        self.board_height = board_height
+        self.l2_const = self.config.l2_const
+        self.model = build_model(self.config, seed=seed)
+        self.optimizer = keras.optimizers.Adam(learning_rate=INITIAL_LEARNING_RATE,
+                                               epsilon=ADAM_EPSILON)
+        self.optimizer.build(self.model.trainable_variables)
+        self._penalised = losses.penalised_weights(self.model.trainable_variables)
+        self._model_vars = {MODEL_PREFIX + v.path: v for v in self.model.weights}
+        # optimizer paths start with its auto-numbered name ("adam", "adam_1", ...): drop it
+        self._optimizer_vars = {OPTIMIZER_PREFIX + v.path.split("/", 1)[-1]: v
+                                for v in self.optimizer.variables}
+        if (len(self._model_vars) != len(self.model.weights)
+                or len(self._optimizer_vars) != len(self.optimizer.variables)):
+            raise RuntimeError("variable paths are not unique; cannot name them in a model file")
+        self._compile()
+        if model_file is not None:
+            self.restore_model(model_file)
+
+    # ---- the math, shared by the compiled functions and by net.export ----
+
+    def infer(self, states):
+        """float32 [N, 4, H, W] -> (log_probs [N, H*W], value [N, 1]); graph-safe."""
+        log_probs, value = self.model(states, training=False)
+        return log_probs, value
+
+    def train_math(self, states, mcts_probs, winners, lr):
+        """One Adam step at learning rate `lr`; returns (loss, entropy) before the step."""
+        variables = self.model.trainable_variables
+        with tf.GradientTape() as tape:
+            log_probs, value = self.model(states, training=True)
+            loss = losses.total_loss(log_probs, value, mcts_probs, winners,
+                                     self._penalised, self.l2_const)
+        entropy = losses.policy_entropy(log_probs)
+        grads = tape.gradient(loss, variables)
+        self.optimizer.learning_rate.assign(lr)
+        self.optimizer.apply(grads, variables)
+        return loss, entropy
+
+    def signatures(self):
+        """TensorSpecs of (states, mcts_probs, winners, lr), batch dimension None."""
+        n = self.config.n_moves
+        return (tf.TensorSpec([None, *self.config.state_shape], tf.float32, name="states"),
+                tf.TensorSpec([None, n], tf.float32, name="mcts_probs"),
+                tf.TensorSpec([None], tf.float32, name="winners"),
+                tf.TensorSpec([], tf.float32, name="lr"))
+
+    def _compile(self) -> None:
+        states_spec = self.signatures()[0]
+
+        def probs_values(states):
+            log_probs, value = self.infer(states)
+            return tf.exp(log_probs), value[:, 0]
+
+        graph_fn = tf.function(probs_values, input_signature=[states_spec])
+        xla_fn = tf.function(probs_values, input_signature=[states_spec], jit_compile=True)
+        self._evaluate_graph = _fast_caller(graph_fn.get_concrete_function())
+        self._evaluate_xla = _fast_caller(xla_fn.get_concrete_function())
+        self._xla_max_batch = XLA_MAX_POINTS // self.config.n_moves
+        self._train_fn = tf.function(self.train_math, input_signature=list(self.signatures()))
+
+    # ---- inference ----
+
+    def evaluate(self, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """states float32 [B, 4, H, W] -> (priors float32 [B, H*W], values float32 [B]).
+
+        The search's fast path: priors are probabilities (rows sum to 1); values are in
+        [-1, 1] from the view of the player to move.
+        """
+        if not (type(states) is np.ndarray and states.dtype == np.float32
+                and states.shape[1:] == self.config.state_shape and states.flags.c_contiguous):
+            states = _as_float_array("states", states, (None, *self.config.state_shape))
+        batch = states.shape[0]
+        if 0 < batch <= self._xla_max_batch:
+            bucket = 1 << (batch - 1).bit_length()  # pad to a power of two: few XLA compiles
+            if bucket != batch:
+                padded = np.zeros((bucket, *states.shape[1:]), np.float32)
+                padded[:batch] = states
+                states = padded
+            priors, values = self._evaluate_xla(tf.constant(states))
+            return priors.numpy()[:batch], values.numpy()[:batch]
+        priors, values = self._evaluate_graph(tf.constant(states))
+        return priors.numpy(), values.numpy()
+
+    def policy_value(self, state_batch) -> tuple[np.ndarray, np.ndarray]:
+        """state_batch [N, 4, H, W] -> (probs [N, H*W], values [N, 1]), as the reference."""
+        states = _as_float_array("state_batch", state_batch, (None, *self.config.state_shape))
+        probs, values = self.evaluate(states)
+        return probs, values[:, None]
+
+    def policy_value_fn(self, board):
+        """board -> (iterable of (move, prob) over board.availables, value as a float)."""
+        if (board.width, board.height) != (self.board_width, self.board_height):
+            raise ValueError(f"board is {board.width}x{board.height} but the net is "
+                             f"{self.board_width}x{self.board_height}")
+        legal = np.fromiter(board.availables, dtype=np.int64)
+        state = np.ascontiguousarray(board.current_state(), dtype=np.float32)[None]
+        probs, values = self.evaluate(state)
+        return zip(legal.tolist(), probs[0, legal].tolist()), float(values[0])
+
+    # ---- training ----
+
+    def train_step(self, state_batch, mcts_probs, winner_batch, lr) -> tuple[float, float]:
+        """One Adam step; returns (loss, entropy) computed on the weights before it."""
+        states = _as_float_array("state_batch", state_batch, (None, *self.config.state_shape))
+        batch = states.shape[0]
+        probs = _as_float_array("mcts_probs", mcts_probs, (batch, self.config.n_moves))
+        winners = _as_float_array("winner_batch", winner_batch, (batch,))
+        if batch == 0:
+            raise ValueError("state_batch is empty")
+        if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) \
+                or not (math.isfinite(lr) and lr >= 0):
+            raise ValueError(f"lr must be a finite number >= 0, got {lr!r}")
+        loss, entropy = self._train_fn(states, probs, winners, np.float32(lr))
+        return float(loss), float(entropy)
+
+    # ---- state: weights and optimizer ----
+
+    def get_weights_and_optimizer(self) -> dict[str, np.ndarray]:
+        """Copies of every model and optimizer variable, keyed 'model/<path>', 'optimizer/<path>'."""
+        return {key: np.array(v.numpy()) for key, v in
+                (*self._model_vars.items(), *self._optimizer_vars.items())}
+
+    def set_weights_and_optimizer(self, arrays: dict[str, np.ndarray]) -> None:
+        """Inverse of get_weights_and_optimizer; all keys must match, shapes and dtypes too."""
+        variables = {**self._model_vars, **self._optimizer_vars}
+        missing = sorted(set(variables) - set(arrays))
+        extra = sorted(set(arrays) - set(variables))
+        if missing or extra:
+            raise ValueError(f"weights do not fit this net: missing {missing[:3]}, "
+                             f"unexpected {extra[:3]}")
+        for key, var in variables.items():
+            value = np.asarray(arrays[key])
+            if value.shape != tuple(var.shape) or value.dtype != np.dtype(var.dtype):
+                raise ValueError(f"{key} has shape {list(value.shape)} dtype {value.dtype}, "
+                                 f"expected {list(var.shape)} {var.dtype}")
+        for key, var in variables.items():
+            var.assign(arrays[key])
+
+    def save_model(self, model_path) -> None:
+        """Write weights, optimizer state and board size to one file, atomically."""
+        write_model_file(model_path, (self.board_width, self.board_height),
+                         self.get_weights_and_optimizer())
+
+    def restore_model(self, model_path) -> None:
+        """Load a file written by save_model; ModelFileError (a ValueError) if it does not fit."""
+        size, arrays = read_model_file(model_path)
+        if size != (self.board_width, self.board_height):
+            raise ModelFileError(f"{os.fspath(model_path)} holds a {size[0]}x{size[1]} net "
+                                 f"but this net is {self.board_width}x{self.board_height}")
+        try:
+            self.set_weights_and_optimizer(arrays)
+        except ValueError as exc:
+            raise ModelFileError(f"{os.fspath(model_path)}: {exc}") from None
+
+    @classmethod
+    def from_model_file(cls, model_path, l2_const: float = 1e-4) -> "PolicyValueNet":
+        """A net of the board size stored in `model_path`, restored from it."""
+        (width, height), _ = read_model_file(model_path)
+        return cls(width, height, model_file=model_path, l2_const=l2_const)
