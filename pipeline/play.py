@@ -22,7 +22,7 @@ from .cli import UsageError
 HELP = "play a game in the console against the trained model (or pure MCTS with --pure N)"
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_MODEL = REPO_ROOT / "models" / "6x6x4" / "best_policy.keras"
+DEFAULT_MODEL = REPO_ROOT / "models" / "6x6x4" / "best_policy.weights.h5"  # as `evaluate`
 DEFAULT_PURE_BOARD = "6x6x4"
 C_PUCT = 5.0
 QUIT_WORDS = {"q", "quit", "exit"}
@@ -59,43 +59,29 @@ def parse_board_spec(text: str) -> BoardConfig:
         raise UsageError(f"--board {text}: {exc}") from None
 
 
-def model_board_config(model_path: Path, n_in_row: int | None = None) -> BoardConfig:
-    """The board a saved net plays: its run's config beside it, else the net's input shape.
+def model_board_config(model_path: Path, width: int, height: int,
+                       n_in_row: int | None = None) -> BoardConfig:
+    """The board of a saved ``width`` x ``height`` net: n_in_row from the run's config beside it.
 
-    The pipeline writes the resolved config (``board: {width, height, n_in_row}``) into the run
-    directory that holds the model; a model without one is taken to play 5 in a row (Gomocup's
-    rule). ``n_in_row`` overrides the saved rule.
+    The pipeline writes the resolved config (``config.yaml``) into the run directory that holds
+    the model; a model without one is taken to play 5 in a row (Gomocup's rule). ``n_in_row``
+    overrides both.
     """
-    import yaml
-    for candidate in (model_path.with_suffix(".yaml"), model_path.parent / "config.yaml"):
-        if candidate.is_file():
-            with open(candidate, encoding="utf-8") as f:
-                data = yaml.safe_load(f) or {}
-            board = data.get("board") if isinstance(data, dict) else None
-            if isinstance(board, dict):
-                try:
-                    cfg = BoardConfig(**board)
-                except (TypeError, ValueError) as exc:
-                    raise UsageError(f"{candidate}: bad board section: {exc}") from None
-                if n_in_row is not None:
-                    cfg = BoardConfig(cfg.width, cfg.height, n_in_row)
-                return cfg
-    width, height = saved_net_shape(model_path)
+    from . import config as config_module
+    beside = model_path.parent / config_module.RUN_CONFIG_FILE
+    if n_in_row is None and beside.is_file():
+        try:
+            board = config_module.load(beside).board
+        except config_module.ConfigError as exc:
+            raise UsageError(f"{beside}: {exc}") from None
+        if (board.width, board.height) != (width, height):
+            raise UsageError(f"{beside} is for a {board.width}x{board.height} board but "
+                             f"{model_path.name} is a {width}x{height} net")
+        return board
     try:
         return BoardConfig(width, height, 5 if n_in_row is None else n_in_row)
     except ValueError as exc:
-        raise UsageError(f"{model_path}: {exc} (give --n-in-row)") from None
-
-
-def saved_net_shape(model_path: Path) -> tuple[int, int]:
-    """(width, height) of a saved net, read from its input shape [N, 4, H, W]."""
-    import keras
-    try:
-        model = keras.saving.load_model(model_path, compile=False)
-    except Exception as exc:  # keras raises many kinds for a missing, foreign or truncated file
-        raise UsageError(f"cannot load model {model_path}: {exc}") from None
-    shape = model.inputs[0].shape
-    return int(shape[-1]), int(shape[-2])
+        raise UsageError(f"{model_path}: {exc} (give the rule with --n-in-row)") from None
 
 
 def load_brain(model: str, playouts: int, pure: int | None, n_in_row: int | None = None,
@@ -118,12 +104,12 @@ def load_brain(model: str, playouts: int, pure: int | None, n_in_row: int | None
     if not path.exists():
         hint = " (train one with `gomoku-zero train`, or play pure MCTS with --pure 1000)"
         raise UsageError(f"model {path} not found{hint}")
-    board = model_board_config(path, n_in_row)
     import net
     try:
-        pvnet = net.PolicyValueNet(board.width, board.height, model_file=str(path))
-    except (ValueError, OSError) as exc:
+        pvnet = net.PolicyValueNet.from_model_file(path)
+    except ValueError as exc:
         raise UsageError(f"cannot load model {path}: {exc}") from None
+    board = model_board_config(path, pvnet.board_width, pvnet.board_height, n_in_row)
 
     def make_net_player(board_config: BoardConfig, n_playout: int):
         return mcts.MCTSPlayer(pvnet.policy_value_fn, c_puct=C_PUCT, n_playout=n_playout)

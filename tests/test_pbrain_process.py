@@ -181,3 +181,18 @@ def test_answers_come_within_the_time_budget(manager, info, limit):
         play_move(board, answer)
         board.do_move(board.availables[len(board.availables) // 3])
     assert m.close() == 0
+
+
+def test_a_saved_net_plays_its_own_board_only(manager, tmp_path):
+    from net import PolicyValueNet
+    model = tmp_path / "run" / "best_policy"
+    model.parent.mkdir()
+    PolicyValueNet(6, 6, seed=0).save_model(model)
+    (model.parent / "config.yaml").write_text("board: {width: 6, height: 6, n_in_row: 4}\n")
+    m = manager("--model", str(model), "--playouts", "30")
+    assert m.ask("START 8", timeout=START_TIMEOUT).startswith("ERROR ")
+    assert m.ask("START 6") == "OK"
+    assert "6x6x4" in m.ask("ABOUT")
+    winner = play_game(m, Board(6, 6, 4), MCTSPurePlayer(n_playout=30, seed=5), "board")
+    assert winner in (-1, 1, 2)
+    assert m.close() == 0

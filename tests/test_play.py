@@ -113,3 +113,24 @@ def test_play_command_bad_arguments_exit_2_with_one_line(args, message):
     result = run_play(args, "")
     assert result.returncode == 2
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_saved_net_gets_its_rule_from_the_run_config(tmp_path):
+    from net import PolicyValueNet
+    model = tmp_path / "best_policy"
+    PolicyValueNet(6, 6, seed=0).save_model(model)
+    brain = play.load_brain(str(model), 20, None)
+    assert brain.board == BoardConfig(6, 6, 5)  # no config beside it: Gomocup's 5 in a row
+    (tmp_path / "config.yaml").write_text("board: {width: 6, height: 6, n_in_row: 4}\n")
+    brain = play.load_brain(str(model), 20, None)
+    assert brain.board == BoardConfig(6, 6, 4)
+    board = Board(6, 6, 4)
+    move = brain.make_player(brain.board, 20).get_action(board)
+    assert move in board.availables
+    assert play.load_brain(str(model), 20, None, n_in_row=3).board == BoardConfig(6, 6, 3)
+    (tmp_path / "config.yaml").write_text("board: {width: 8, height: 8, n_in_row: 5}\n")
+    with pytest.raises(UsageError, match="8x8"):
+        play.load_brain(str(model), 20, None)
+    (tmp_path / "junk").write_bytes(b"not a model")
+    with pytest.raises(UsageError, match="cannot load"):
+        play.load_brain(str(tmp_path / "junk"), 20, None)
