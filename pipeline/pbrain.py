@@ -8,6 +8,8 @@ Invariants of the engine:
 - every line read gets at most one answer line (plus ``MESSAGE`` lines before a move); a known
   command with bad arguments, or a move on a taken or off-board point, gets ``ERROR ...`` and
   changes nothing; anything else gets ``UNKNOWN ...``; the engine goes on after both;
+- a move asked for in a finished game (a line of n on the board, or a full board) gets
+  ``ERROR the game is over ...``; the stones sent with it (TURN, BOARD) are kept;
 - a move it answers is always on an empty point of the board;
 - the position is the list of stones with their owner (own / opponent) in the order they came, and
   the Board searched is rebuilt from it before each move, so TAKEBACK and BOARD need no undo.
@@ -329,9 +331,10 @@ def _ints(text: str, count: int, command: str, what: str) -> list[int]:
 
 
 def _alternate(own: list[int], other: list[int]) -> list[tuple[int, int]]:
-    """Stones of a BOARD block in playing order: the side with more stones (or the opponent when
-    even, since this engine is to move) first, then alternately; any surplus at the end."""
-    first, second = ((other, OPPONENT), (own, OWN)) if len(other) >= len(own) else \
+    """Stones of a BOARD block in a playing order that ends with an opponent's stone when it can:
+    the opponent's first when it has more (it started), else this engine's; then alternately,
+    each side's stones in the order they came; any surplus at the end."""
+    first, second = ((other, OPPONENT), (own, OWN)) if len(other) > len(own) else \
         ((own, OWN), (other, OPPONENT))
     order = []
     for i in range(max(len(first[0]), len(second[0]))):
@@ -359,7 +362,16 @@ def read_lines(stream):
 
 
 def serve(engine: Engine, stream, out) -> int:
-    """Answer the lines of ``stream`` (binary) on ``out`` (binary) until END or end of input."""
+    """Answer the lines of ``stream`` (binary) on ``out`` (binary) until END, the end of the
+    input, or a manager that stopped reading."""
+    try:
+        _answer_lines(engine, stream, out)
+    except BrokenPipeError:
+        pass
+    return 0
+
+
+def _answer_lines(engine: Engine, stream, out) -> None:
     for line in read_lines(stream):
         received = time.monotonic()
         if line is None:
@@ -374,8 +386,7 @@ def serve(engine: Engine, stream, out) -> int:
             out.write(answer.encode("utf-8") + b"\r\n")
         out.flush()
         if engine.finished:
-            break
-    return 0
+            return
 
 
 def add_arguments(parser) -> None:

@@ -153,6 +153,11 @@ def test_board_stones_keep_their_owner_and_the_engine_is_to_move():
     me = board.current_player
     assert board.move_count == 3 and board.last_move == 2
     assert [int(board.stones[m]) for m in (0, 1, 2)] == [3 - me, me, 3 - me]
+    # equal counts: this engine started, and the opponent's stone is the last move
+    reply = move_of(feed(engine, ["BOARD", "4,4,2", "5,5,1", "DONE"]), 6)
+    assert engine.stones == [(35, 1), (28, 2), (reply, 1)]
+    engine.stones.pop()
+    assert engine.position().last_move == 28
 
 
 def test_board_of_a_finished_game_is_an_error():
@@ -267,3 +272,12 @@ def test_serve_answers_every_line_with_crlf_and_stops_at_end():
     assert answers[1].startswith("ERROR line longer")
     assert answers[2] == "UNKNOWN empty line"
     assert len(answers) == 4 and answers[3].count(",") == 1  # the move; nothing after END
+
+
+def test_serve_stops_quietly_when_the_manager_stops_reading():
+    class ClosedPipe(io.BytesIO):
+        def write(self, data):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    engine = Engine(pure_brain(50), 4)
+    assert serve(engine, io.BytesIO(b"START 6\r\nBEGIN\r\n"), ClosedPipe()) == 0
