@@ -1,5 +1,8 @@
 """Per-update metrics: one JSON object a line in ``metrics.jsonl``, and TensorBoard scalars.
 
+The scalars are written with TensorFlow's own ``tf.summary.write`` and the scalars plugin's
+metadata, so event files are made without the tensorboard package (only reading them needs it).
+
 Every record has ``batch`` (self-play games so far) and ``time`` (seconds of training wall time,
 summed over resumes); the other keys are the numbers of that moment (loss, kl, win_ratio, ...).
 Non-finite numbers are written as null. On resume, records after the checkpoint are dropped so
@@ -43,7 +46,11 @@ class MetricsWriter:
         self._summary = None
         if tensorboard:
             import tensorflow as tf
+            from tensorflow.core.framework import summary_pb2
             self._tf = tf
+            self._scalar_metadata = summary_pb2.SummaryMetadata(
+                plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"),
+            ).SerializeToString()
             self._summary = tf.summary.create_file_writer(str(Path(run_dir) / TENSORBOARD_DIR))
 
     def truncate_after(self, batch: int) -> None:
@@ -65,8 +72,9 @@ class MetricsWriter:
         if self._summary is not None:
             with self._summary.as_default():
                 for key, value in record.items():
-                    if key != "batch" and isinstance(value, (int, float)) and value is not None:
-                        self._tf.summary.scalar(key, value, step=batch)
+                    if key != "batch" and isinstance(value, (int, float)):
+                        self._tf.summary.write(key, self._tf.constant(value, self._tf.float32),
+                                               step=batch, metadata=self._scalar_metadata)
 
     def close(self) -> None:
         self._file.close()

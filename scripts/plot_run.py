@@ -1,0 +1,77 @@
+"""Draw a training run's curves to a PNG: loss and entropy, KL and lr multiplier, win ratio.
+
+    python scripts/plot_run.py RUN_DIR [--out RUN_DIR/curves.png]
+
+Reads RUN_DIR/metrics.jsonl (written by `gomoku-zero train`); needs matplotlib
+(`pip install -e '.[plot]'`). The x axis is self-play games; the win-ratio panel marks each pure
+MCTS level with its own colour.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pipeline.metrics import METRICS_FILE, read_metrics  # noqa: E402
+
+
+def series(records, key):
+    points = [(r["batch"], r[key]) for r in records if r.get(key) is not None]
+    return [p[0] for p in points], [p[1] for p in points]
+
+
+def plot(run_dir: Path, out: Path) -> Path:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    records = read_metrics(run_dir / METRICS_FILE)
+    if not records:
+        raise SystemExit(f"plot_run: no metrics in {run_dir / METRICS_FILE}")
+    updates = [r for r in records if "loss" in r]
+    matches = [r for r in records if "win_ratio" in r]
+    fig, axes = plt.subplots(3, 1, figsize=(8, 9), sharex=True)
+    ax = axes[0]
+    ax.plot(*series(updates, "loss"), label="loss", lw=1)
+    ax.plot(*series(updates, "entropy"), label="policy entropy", lw=1)
+    ax.set_ylabel("nats")
+    ax.legend(loc="upper right")
+    ax.set_title(f"{run_dir.name}")
+    ax = axes[1]
+    ax.plot(*series(updates, "kl"), label="KL(old || new)", lw=1, color="tab:purple")
+    ax.set_ylabel("KL")
+    ax.set_yscale("log")
+    twin = ax.twinx()
+    twin.plot(*series(updates, "lr_multiplier"), label="lr multiplier", lw=1, color="tab:gray")
+    twin.set_ylabel("lr multiplier")
+    ax.legend(loc="upper left")
+    twin.legend(loc="upper right")
+    ax = axes[2]
+    for level in sorted({r["pure_playout"] for r in matches}):
+        xs, ys = series([r for r in matches if r["pure_playout"] == level], "win_ratio")
+        ax.plot(xs, ys, "o-", label=f"vs pure MCTS {level}", ms=4)
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_ylabel("win ratio")
+    ax.set_xlabel("self-play games")
+    if matches:
+        ax.legend(loc="lower right", fontsize="small")
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run_dir", type=Path)
+    parser.add_argument("--out", type=Path, default=None, help="default: RUN_DIR/curves.png")
+    args = parser.parse_args(argv)
+    out = plot(args.run_dir, args.out or args.run_dir / "curves.png")
+    print(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
