@@ -17,6 +17,7 @@ import numpy as np
 FORMAT_TAG = "gomoku-zero policy-value net v1"
 FORMAT_KEY = "format"
 BOARD_SIZE_KEY = "board_size"
+ZIP_MAGIC = b"PK\x03\x04"  # first bytes of a zip archive with at least one entry
 
 
 class ModelFileError(ValueError):
@@ -49,12 +50,14 @@ def read_model_file(path: str | os.PathLike) -> tuple[tuple[int, int], dict[str,
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise ModelFileError(f"model file not found: {path}")
+    with open(path, "rb") as f:
+        if f.read(len(ZIP_MAGIC)) != ZIP_MAGIC:
+            raise ModelFileError(f"{path} is not a gomoku-zero model file (not an .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as npz:
             entries = {key: npz[key] for key in npz.files}
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-        raise ModelFileError(f"{path} is not a readable model file "
-                             f"(truncated or not an .npz): {exc}") from None
+        raise ModelFileError(f"{path} is truncated or damaged ({exc})") from None
     tag = entries.pop(FORMAT_KEY, None)
     if tag is None or tag.shape != () or str(tag) != FORMAT_TAG:
         raise ModelFileError(f"{path} is not a gomoku-zero model file "

@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "pbrain": "pipeline.pbrain",
     "train": "pipeline.train",
     "evaluate": "pipeline.evaluate",
+    "export": "pipeline.export",
 }
 
 
