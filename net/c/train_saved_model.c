@@ -41,7 +41,10 @@ enum {
   SAVER_SAVE_TENSOR = 2,
   SIGNATURE_INPUTS = 1,
   SIGNATURE_OUTPUTS = 2,
-  TENSOR_INFO_NAME = 1
+  TENSOR_INFO_NAME = 1,
+  TENSOR_INFO_SHAPE = 3,
+  SHAPE_DIM = 2,
+  DIM_SIZE = 1
 };
 
 enum { WIRE_VARINT = 0, WIRE_FIXED64 = 1, WIRE_LEN = 2, WIRE_FIXED32 = 5 };
@@ -51,7 +54,9 @@ static const char *const TRAIN_INPUT_KEYS[N_TRAIN_INPUTS] = {"states", "mcts_pro
 static const char *const TRAIN_OUTPUT_KEYS[N_TRAIN_OUTPUTS] = {"loss", "entropy"};
 
 static void die(const char *what, const char *detail) {
-  fprintf(stderr, "train_saved_model: error: %s%s%s\n", what, detail ? ": " : "",
+  /* one line: TensorFlow's messages go on over several lines, keep the first */
+  int n = detail ? (int)strcspn(detail, "\n") : 0;
+  fprintf(stderr, "train_saved_model: error: %s%s%.*s\n", what, detail ? ": " : "", n,
           detail ? detail : "");
   exit(1);
 }
@@ -69,7 +74,8 @@ typedef struct {
 typedef struct {
   uint32_t number;
   int wire;
-  PbSlice bytes; /* the payload when wire == WIRE_LEN */
+  uint64_t varint; /* the value when wire == WIRE_VARINT */
+  PbSlice bytes;   /* the payload when wire == WIRE_LEN */
 } PbField;
 
 static int pb_varint(PbSlice *s, uint64_t *out) {
@@ -94,7 +100,7 @@ static int pb_next(PbSlice *s, PbField *f) {
   f->wire = (int)(key & 7);
   switch (f->wire) {
     case WIRE_VARINT:
-      if (!pb_varint(s, &n)) die("malformed MetaGraphDef", "bad varint");
+      if (!pb_varint(s, &f->varint)) die("malformed MetaGraphDef", "bad varint");
       return 1;
     case WIRE_FIXED64:
       n = 8;
@@ -174,6 +180,23 @@ static TF_Output signature_tensor(TF_Graph *graph, PbSlice signature, uint32_t s
     die("train_step signature lacks tensor", key);
   pb_copy_string(name, tensor_name, key);
   return graph_output(graph, tensor_name);
+}
+
+/* Static size of dimension `axis` of a signature tensor (-1 when unknown or absent). */
+static int64_t signature_dim(PbSlice signature, uint32_t side, const char *key, int axis) {
+  PbSlice info, shape;
+  PbField f;
+  int i = 0;
+  if (!pb_map_lookup(signature, side, key, &info) || !pb_find(info, TENSOR_INFO_SHAPE, &shape))
+    return -1;
+  while (pb_next(&shape, &f)) {
+    PbField d;
+    if (f.number != SHAPE_DIM || f.wire != WIRE_LEN || i++ != axis) continue;
+    while (pb_next(&f.bytes, &d))
+      if (d.number == DIM_SIZE && d.wire == WIRE_VARINT) return (int64_t)d.varint;
+    return 0; /* a dim without size field has size 0 */
+  }
+  return -1;
 }
 
 /* ---- the batch file ---- */
@@ -262,6 +285,14 @@ int main(int argc, char **argv) {
   for (int i = 0; i < N_TRAIN_OUTPUTS; i++)
     outputs[i] = signature_tensor(graph, signature, SIGNATURE_OUTPUTS, TRAIN_OUTPUT_KEYS[i]);
 
+  int64_t model_height = signature_dim(signature, SIGNATURE_INPUTS, "states", 2);
+  int64_t model_width = signature_dim(signature, SIGNATURE_INPUTS, "states", 3);
+  if (model_height != batch.height || model_width != batch.width) {
+    char detail[96];
+    snprintf(detail, sizeof detail, "the batch is %dx%d, the SavedModel takes %lldx%lld boards",
+             (int)batch.width, (int)batch.height, (long long)model_width, (long long)model_height);
+    die("batch does not fit the model", detail);
+  }
   const int64_t n = batch.n, moves = (int64_t)batch.height * batch.width;
   const int64_t state_dims[] = {n, 4, batch.height, batch.width}, prob_dims[] = {n, moves},
                 winner_dims[] = {n};
