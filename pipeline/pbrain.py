@@ -36,6 +36,9 @@ UNLIMITED_MS = 2147483647  # time_left sent when the match has no time limit
 MIN_PLAYOUTS = 2  # even when no time is left, a move is searched this much
 MOVES_TO_PLAN = 20  # the match clock is spread over at most this many own moves
 CALIBRATION_PLAYOUTS = 32
+ANYTIME_SHARE = 0.8  # of a move's budget, for a search that checks the deadline as it goes
+PLANNED_SHARE = 0.5  # of a move's budget, for a search whose playouts are fixed beforehand
+SEARCH_MARGIN_S = 0.05
 COST_MEMORY = 3  # searches whose speed the next playout count is based on
 ECHO_CHARS = 40  # how much of a bad line an answer quotes
 
@@ -67,11 +70,12 @@ class TimeControl:
         return min(limits) if limits else None
 
 
-def search_time(budget: float) -> float:
-    """The part of a budget the search may use: the rest covers set-up, the answer, and a search
-    slower than its estimate (measured on a busy 2-core machine: the cost of a pure MCTS playout
-    varies up to 1.7 times between searches, and grows with the tree)."""
-    return max(0.0, 0.5 * budget - 0.05)
+def search_time(budget: float, anytime: bool) -> float:
+    """The part of a budget the search may use; the rest covers set-up and the answer, and, for a
+    search whose playouts are fixed before it starts, a search slower than planned (measured on a
+    busy 2-core machine: the cost of a pure MCTS playout varies up to 1.7 times between searches,
+    and grows with the tree)."""
+    return max(0.0, (ANYTIME_SHARE if anytime else PLANNED_SHARE) * budget - SEARCH_MARGIN_S)
 
 
 @dataclass
@@ -143,7 +147,8 @@ class Engine:
         except ValueError as exc:
             raise ProtocolError(str(exc)) from None
         self.board_config, self.stones = config, []
-        self._calibrate()
+        if not self.brain.anytime:
+            self._calibrate()
         return ["OK"]
 
     def warm_up(self) -> None:
@@ -153,7 +158,7 @@ class Engine:
         self.brain.make_player(config, MIN_PLAYOUTS).get_action(config.new_board())
 
     def _calibrate(self) -> None:
-        """Time a short search on the empty board, so the first move can fit its budget."""
+        """Time a short search on the empty board, so the first move can plan its playouts."""
         board = self.board_config.new_board()
         n = min(CALIBRATION_PLAYOUTS, self.brain.n_playout)
         start = time.monotonic()
@@ -279,18 +284,29 @@ class Engine:
         return board
 
     def _think(self, received: float) -> list[str]:
-        """Search this engine's move within the time budget, play it and answer ``x,y``."""
+        """Search this engine's move within the time budget, play it and answer ``x,y``.
+
+        An anytime player (a net) gets the deadline itself; pure MCTS gets the number of playouts
+        that its recent speed says fits.
+        """
         board = self.position()
         budget = self.clock.budget(len(board.availables))
-        seconds = None if budget is None else \
-            max(0.0, search_time(budget) - (time.monotonic() - received))
-        n = self.playout_clock.playouts(self.brain.n_playout, seconds)
-        player = self.brain.make_player(self.board_config, n)
-        player.set_player_ind(board.current_player)
+        anytime = self.brain.anytime
         start = time.monotonic()
-        move = int(player.get_action(board))
+        seconds = None if budget is None else \
+            max(0.0, search_time(budget, anytime) - (start - received))
+        if anytime:
+            player = self.brain.make_player(self.board_config, self.brain.n_playout)
+            player.set_player_ind(board.current_player)
+            move = int(player.get_action(board, deadline=None if seconds is None else start + seconds))
+            n = player.playouts
+        else:
+            n = self.playout_clock.playouts(self.brain.n_playout, seconds)
+            player = self.brain.make_player(self.board_config, n)
+            player.set_player_ind(board.current_player)
+            move = int(player.get_action(board))
+            self.playout_clock.record(n, time.monotonic() - start)
         took = time.monotonic() - start
-        self.playout_clock.record(n, took)
         if move not in board.availables:  # never answer an illegal move, whatever the search says
             move = board.availables[0]
         self.stones.append((move, OWN))

@@ -8,13 +8,18 @@ at the bottom; a move is ``row * width + col``.
 """
 from __future__ import annotations
 
+import math
 import re
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from gomoku import Board, BoardConfig
+import numpy as np
+
+import mcts
+from gomoku import EMPTY, Board, BoardConfig
 from gomoku.ascii import SYMBOLS, render
 
 from .cli import UsageError
@@ -35,13 +40,59 @@ class Brain:
 
     ``board`` is the one board a net was trained for (None for pure MCTS, which plays any board of
     at least ``n_in_row`` points a side); ``make_player(board_config, n_playout)`` returns a fresh
-    player with the reference interface (``get_action(board)`` -> move).
+    player with the reference interface (``get_action(board)`` -> move). When ``anytime``, the
+    player's ``get_action`` also takes ``deadline=`` and reports ``playouts`` afterwards.
     """
 
     label: str
     board: BoardConfig | None
     n_playout: int
     make_player: Callable[[BoardConfig, int], object]
+    anytime: bool = False
+
+
+class NetPlayer:
+    """Evaluation play of a net: a new noiseless PUCT tree each move, its most visited move.
+
+    The search of ``mcts.MCTSPlayer(policy_value_fn)`` (the same tree and numbers), fed by the net's
+    batched ``evaluate(states [B, 4, H, W]) -> (priors [B, H*W], values [B])`` instead of a Board
+    rebuilt at every leaf, which is faster. With a ``deadline`` (``time.monotonic()`` seconds) the
+    playouts run in rounds of at most ROUND_PLAYOUTS on the same tree, and no round starts that
+    the last one's duration says would end past the deadline; the first round always runs.
+    """
+
+    ROUND_PLAYOUTS = 16
+
+    def __init__(self, evaluate, n_playout: int, c_puct: float = C_PUCT):
+        self._evaluate = evaluate
+        self.n_playout = n_playout
+        self.c_puct = c_puct
+        self.playouts = 0  # searched for the last move
+        self.visits = None  # int32 [H*W]: the last search's root visit counts
+        self.player = None
+
+    def set_player_ind(self, p):
+        self.player = p
+
+    def reset_player(self):
+        """Nothing to forget: every move is searched on a new tree."""
+
+    def get_action(self, board: Board, deadline: float | None = None) -> int:
+        rounds = 1 if deadline is None else math.ceil(self.n_playout / self.ROUND_PLAYOUTS)
+        per_round = math.ceil(self.n_playout / rounds)
+        search = mcts.BatchedSearch(board.width, board.height, board.n_in_row, 1,
+                                    mcts.SearchConfig(c_puct=self.c_puct, n_playout=per_round))
+        search.reset(0, board)
+        self.playouts = 0
+        for _ in range(rounds):
+            start = time.monotonic()
+            search.run(self._evaluate)
+            self.playouts += per_round
+            now = time.monotonic()
+            if deadline is not None and now + (now - start) > deadline:
+                break
+        self.visits = search.root_visits()[0]
+        return int(np.argmax(np.where(board.stones == EMPTY, self.visits, -1)))
 
 
 def parse_board_spec(text: str) -> BoardConfig:
@@ -90,7 +141,6 @@ def load_brain(model: str, playouts: int, pure: int | None, n_in_row: int | None
 
     Imports TensorFlow only for a net. Raises UsageError for a bad count or an unusable model.
     """
-    import mcts
     if pure is not None:
         if pure < 1:
             raise UsageError(f"--pure must be a positive playout count, got {pure}")
@@ -112,9 +162,9 @@ def load_brain(model: str, playouts: int, pure: int | None, n_in_row: int | None
     board = model_board_config(path, pvnet.board_width, pvnet.board_height, n_in_row)
 
     def make_net_player(board_config: BoardConfig, n_playout: int):
-        return mcts.MCTSPlayer(pvnet.policy_value_fn, c_puct=C_PUCT, n_playout=n_playout)
+        return NetPlayer(pvnet.evaluate, n_playout)
     label = f"net {path.name} {board.width}x{board.height}x{board.n_in_row} ({playouts} playouts)"
-    return Brain(label, board, playouts, make_net_player)
+    return Brain(label, board, playouts, make_net_player, anytime=True)
 
 
 # -- the console game ---------------------------------------------------------------------------

@@ -183,16 +183,26 @@ def test_answers_come_within_the_time_budget(manager, info, limit):
     assert m.close() == 0
 
 
-def test_a_saved_net_plays_its_own_board_only(manager, tmp_path):
+def test_a_saved_net_plays_its_own_board_only_and_in_time(manager, tmp_path):
     from net import PolicyValueNet
     model = tmp_path / "run" / "best_policy"
     model.parent.mkdir()
     PolicyValueNet(6, 6, seed=0).save_model(model)
     (model.parent / "config.yaml").write_text("board: {width: 6, height: 6, n_in_row: 4}\n")
-    m = manager("--model", str(model), "--playouts", "30")
+    # 10**6 playouts a move: only the deadline, checked as the net's search goes, stops it
+    m = manager("--model", str(model), "--playouts", "1000000")
     assert m.ask("START 8", timeout=START_TIMEOUT).startswith("ERROR ")
     assert m.ask("START 6") == "OK"
     assert "6x6x4" in m.ask("ABOUT")
-    winner = play_game(m, Board(6, 6, 4), MCTSPurePlayer(n_playout=30, seed=5), "board")
+    m.send("INFO timeout_turn 400")
+    board = Board(6, 6, 4)
+    for i in range(3):
+        start = time.monotonic()
+        play_move(board, m.ask("BEGIN" if i == 0 else f"TURN {xy(board, board.last_move)}"))
+        took = time.monotonic() - start
+        assert took < 0.4 + 0.75, f"move {i} took {took:.2f}s"
+        board.do_move(board.availables[-1])
+    assert m.ask("RESTART") == "OK"
+    winner = play_game(m, Board(6, 6, 4), MCTSPurePlayer(n_playout=50, seed=5), "board")
     assert winner in (-1, 1, 2)
     assert m.close() == 0

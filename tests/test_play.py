@@ -2,12 +2,14 @@
 import io
 import subprocess
 import sys
+import time
 
+import numpy as np
 import pytest
 
 from gomoku import Board, BoardConfig
 from gomoku.ascii import parse
-from mcts import MCTSPurePlayer
+from mcts import MCTSPlayer, MCTSPurePlayer
 from pipeline import play
 from pipeline.cli import UsageError
 from pipeline.play import Brain, parse_board_spec, parse_move, play_game
@@ -134,3 +136,61 @@ def test_a_saved_net_gets_its_rule_from_the_run_config(tmp_path):
     (tmp_path / "junk").write_bytes(b"not a model")
     with pytest.raises(UsageError, match="cannot load"):
         play.load_brain(str(tmp_path / "junk"), 20, None)
+
+
+def fake_net(width, height, seed=0):
+    """A deterministic stand-in for a net: ``evaluate`` on states and the same as a policy_value_fn."""
+    w = np.random.default_rng(seed).normal(size=(4, height, width)).astype(np.float32)
+
+    def evaluate(states):
+        logits = (states * w).sum(axis=1).reshape(len(states), -1) * 3.0
+        priors = np.exp(logits - logits.max(axis=1, keepdims=True))
+        values = np.tanh((states[:, 0] - states[:, 1]).sum(axis=(1, 2)) * 0.3 + logits.mean(axis=1))
+        return (priors / priors.sum(axis=1, keepdims=True)).astype(np.float32), values.astype(np.float32)
+
+    def policy_value_fn(board):
+        priors, values = evaluate(board.current_state()[None])
+        return [(m, float(priors[0, m])) for m in board.availables], float(values[0])
+    return evaluate, policy_value_fn
+
+
+NET_POSITION = """
+    . . . . . .
+    . . . . . .
+    . . X O . .
+    . . O X . .
+    . . . . . .
+    . . . . . .
+"""
+
+
+def test_net_player_searches_as_mcts_player_does():
+    board = parse(NET_POSITION, n_in_row=4)
+    evaluate, policy_value_fn = fake_net(6, 6)
+    player = play.NetPlayer(evaluate, 200)
+    move = player.get_action(board)
+    assert player.playouts == 200 and move in board.availables
+    _, probs = MCTSPlayer(policy_value_fn, n_playout=200).get_action(board, temp=1.0, return_prob=1)
+    np.testing.assert_allclose(player.visits / player.visits.sum(), probs, atol=1e-9)
+    assert move == int(np.argmax(probs))
+
+
+def test_net_player_rounds_before_a_deadline_add_up_to_one_search():
+    board = parse(NET_POSITION, n_in_row=4)
+    evaluate, _ = fake_net(6, 6)
+    whole = play.NetPlayer(evaluate, 160)
+    whole.get_action(board)
+    in_rounds = play.NetPlayer(evaluate, 160)
+    in_rounds.get_action(board, deadline=time.monotonic() + 600)
+    assert in_rounds.playouts == 160
+    np.testing.assert_array_equal(in_rounds.visits, whole.visits)
+    late = play.NetPlayer(evaluate, 160)
+    move = late.get_action(board, deadline=time.monotonic() - 1)
+    assert late.playouts == play.NetPlayer.ROUND_PLAYOUTS and move in board.availables
+
+
+def test_net_player_with_one_playout_still_plays_an_empty_point():
+    board = parse(NET_POSITION, n_in_row=4)
+    evaluate, _ = fake_net(6, 6)
+    for _ in range(3):
+        board.do_move(play.NetPlayer(evaluate, 1).get_action(board))
