@@ -175,6 +175,8 @@ class BatchedSearch:
         if priors.shape != (n, self.n_moves) or values.shape != (n,):
             raise ValueError(f"evaluate returned priors {priors.shape} and values {values.shape}; "
                              f"expected ({n}, {self.n_moves}) and ({n},)")
+        if not (np.isfinite(priors).all() and np.isfinite(values).all()):
+            raise ValueError("evaluate returned priors or values that are not finite")
         return priors, values
 
     # -- results -----------------------------------------------------------------------------
@@ -185,11 +187,6 @@ class BatchedSearch:
         out = np.zeros((trees.size, self.n_moves), np.int32)
         T.root_child_visits(trees, self.arrays.child_node, self.arrays.visits, out)
         return out
-
-    def root_legal(self, trees=None) -> np.ndarray:
-        """bool [K, A]: the empty points of each tree's root."""
-        trees = np.arange(self.n_trees) if trees is None else np.asarray(trees).reshape(-1)
-        return self.arrays.root_stones[trees] == EMPTY
 
     def search(self, boards, evaluate) -> np.ndarray:
         """Evaluation play: a fresh noiseless search of each board (tree ``i`` for ``boards[i]``).

@@ -299,6 +299,9 @@ def test_bad_evaluator_output_and_finished_boards_are_reported():
     search = BatchedSearch(6, 6, 4, 1, SearchConfig(n_playout=5))
     with pytest.raises(ValueError, match="evaluate returned"):
         search.search([Board(6, 6, 4)], lambda s: (np.zeros((len(s), 35)), np.zeros(len(s))))
+    with pytest.raises(ValueError, match="not finite"):
+        search.search([Board(6, 6, 4)],
+                      lambda s: (np.full((len(s), 36), np.nan), np.zeros(len(s))))
     finished = parse(WIN_AT_ONCE, 4)
     finished.do_move(18)
     with pytest.raises(ValueError, match="finished game"):
