@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from gomoku.rules import EMPTY
+from gomoku.rules import EMPTY, is_winning_move
 
 from . import tree as T
 from .search_config import SearchConfig
@@ -98,7 +98,7 @@ class BatchedSearch:
     def advance(self, i: int, move: int) -> None:
         """Play ``move`` at the root of tree ``i``, keeping the subtree below it.
 
-        The new root must not be a finished game (callers stop searching a game once it ends).
+        If the move ends the game the tree stays TERMINAL until ``reset``: ``run`` refuses it.
         """
         i = self._tree_index(i)
         ar = self.arrays
@@ -111,6 +111,9 @@ class BatchedSearch:
         ar.root_count[i] += 1
         if child == T.NO_NODE:
             self._clear(i)
+            if ar.root_count[i] == self.n_moves or is_winning_move(
+                    ar.root_stones[i], self.width, self.height, self.n_in_row, move):
+                ar.state[i, T.ROOT] = T.TERMINAL
         else:
             T.keep_subtree(i, child, *ar.node_arrays(), self._renumber)
         self._noise_pending[i] = False
@@ -136,8 +139,11 @@ class BatchedSearch:
             return
         if trees.min() < 0 or trees.max() >= self.n_trees or np.unique(trees).size != trees.size:
             raise ValueError(f"trees must be distinct indices in range({self.n_trees})")
-        self._ensure_capacity(trees)
         ar = self.arrays
+        over = trees[ar.state[trees, T.ROOT] == T.TERMINAL]
+        if over.size:
+            raise ValueError(f"tree {over[0]}'s root is a finished game: reset it before searching")
+        self._ensure_capacity(trees)
         weight = self.config.dirichlet_weight
         if root_noise is not None:
             root_noise = np.asarray(root_noise, dtype=np.float32)

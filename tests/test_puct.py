@@ -198,6 +198,20 @@ def test_terminal_leaves_are_valued_without_the_evaluator():
     assert search.arrays.value_sum[0, winning] == search.arrays.visits[0, winning]
 
 
+def test_a_game_over_at_the_root_is_never_searched():
+    board = parse(WIN_AT_ONCE, 4)
+    search = BatchedSearch(6, 6, 4, 2, SearchConfig(n_playout=50))
+    search.reset(0, board)
+    search.advance(0, 22)  # a win on a tree without nodes: the new root learns the game is over
+    search.reset(1, board)
+    search.run(uniform_evaluator, [1])
+    assert search.arrays.state[1, search.arrays.child_node[1, T.ROOT, 18]] == T.TERMINAL
+    search.advance(1, 18)  # a win the search had tried: its terminal node becomes the root
+    for tree in (0, 1):
+        with pytest.raises(ValueError, match="finished game"):
+            search.run(uniform_evaluator, [tree])
+
+
 # -- root noise ------------------------------------------------------------------------------
 def test_dirichlet_noise_goes_on_the_root_priors_only():
     board = Board(6, 6, 4)
@@ -308,3 +322,68 @@ def test_bad_evaluator_output_and_finished_boards_are_reported():
         search.reset(0, finished)
     with pytest.raises(ValueError, match="does not match"):
         search.reset(0, Board(8, 8, 5))
+
+
+# -- against a plain node-object search with the reference's structure -----------------------
+class RefNode:
+    """The reference's TreeNode, with the differences docs/search.md lists (renormalised priors)."""
+
+    def __init__(self, parent, prior):
+        self.parent, self.prior = parent, prior
+        self.children, self.n, self.w = {}, 0, 0.0
+
+    def select(self, c_puct):
+        scale = c_puct * np.sqrt(self.n)
+        return max(self.children.items(),  # first maximum in move order, as the reference's max
+                   key=lambda item: (item[1].w / item[1].n if item[1].n else 0.0)
+                   + scale * item[1].prior / (1 + item[1].n))
+
+    def backup(self, value):  # value seen by the player who moved into this node
+        node = self
+        while node is not None:
+            node.n += 1
+            node.w += value
+            value, node = -value, node.parent
+
+
+def ref_playout(root, board, evaluate, c_puct):
+    node, board = root, board.copy()
+    while node.children:
+        move, node = node.select(c_puct)
+        board.do_move(move)
+    ended, winner = board.game_end()
+    if ended:
+        leaf_value = 0.0 if winner == -1 else -1.0  # the player to move has lost
+    else:
+        priors, values = evaluate(board.current_state()[None])
+        legal = np.array(board.availables)
+        p = np.float32(priors[0][legal] / priors[0][legal].astype(np.float64).sum())
+        node.children = {int(m): RefNode(node, float(q)) for m, q in zip(legal, p)}
+        leaf_value = float(values[0])
+    node.backup(-leaf_value)
+
+
+def test_visits_equal_a_plain_node_object_search_with_reuse():
+    board = parse(BLOCK, 4)
+    search = BatchedSearch(6, 6, 4, 1, SearchConfig(n_playout=300))
+    search.reset(0, board)
+    root = RefNode(None, 1.0)
+    for _ in range(3):
+        search.run(hashed_evaluator)
+        for _ in range(300):
+            ref_playout(root, board, hashed_evaluator, 5.0)
+        ref_visits = np.zeros(36, np.int32)
+        for move, child in root.children.items():
+            ref_visits[move] = child.n
+        ours = search.root_visits()[0]
+        assert (ours == ref_visits).all()
+        move = int(np.argmax(ours))
+        search.advance(0, move)
+        board.do_move(move)
+        root = root.children[move]
+        root.parent = None
+        if board.game_end()[0]:
+            break
+    assert board.game_end()[0]  # the last search found the win it played
+    with pytest.raises(ValueError, match="finished game"):
+        search.run(hashed_evaluator)
