@@ -214,7 +214,7 @@ def most_visited(visits: np.ndarray) -> np.ndarray:
 
 
 def visit_distribution(visits: np.ndarray, legal: np.ndarray, temp: float) -> np.ndarray:
-    """The reference's move probabilities: softmax of ``log(visits + 1e-10) / temp`` over legal moves.
+    """The reference's move probabilities: ``softmax(log(visits + 1e-10) / temp)`` over legal moves.
 
     ``visits`` [..., A], ``legal`` bool [..., A]; returns float64 [..., A], 0 on illegal points.
     ``temp`` 1 gives visits / total; a small ``temp`` (1e-3) puts ~all mass on the most visited.
@@ -226,7 +226,7 @@ def visit_distribution(visits: np.ndarray, legal: np.ndarray, temp: float) -> np
 
 
 def dirichlet_noise(rng: np.random.Generator, legal: np.ndarray, alpha: float) -> np.ndarray:
-    """float32 [A]: a ``Dir(alpha)`` draw spread over the legal points (increasing order), 0 elsewhere."""
+    """float32 [A]: a ``Dir(alpha)`` draw over the legal points (in move order), 0 elsewhere."""
     noise = np.zeros(legal.shape[-1], np.float32)
     noise[legal] = rng.dirichlet(np.full(int(legal.sum()), alpha))
     return noise

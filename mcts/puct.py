@@ -33,7 +33,8 @@ def board_from_state(state: np.ndarray, n_in_row: int, start_player: int = 0) ->
     board.init_board(start_player)
     first = board.current_player
     to_play = first if planes[3, 0, 0] == 1 else 3 - first
-    stones = {to_play: list(np.flatnonzero(planes[0])), 3 - to_play: list(np.flatnonzero(planes[1]))}
+    stones = {to_play: list(np.flatnonzero(planes[0])),
+              3 - to_play: list(np.flatnonzero(planes[1]))}
     last = np.flatnonzero(planes[2])
     if last.size:
         mover = stones[3 - to_play]

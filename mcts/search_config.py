@@ -1,4 +1,4 @@
-"""SearchConfig: the numbers of the AlphaZero PUCT search, as the pipeline composes them from YAML."""
+"""SearchConfig: the settings of the AlphaZero PUCT search, as the pipeline reads them from YAML."""
 from __future__ import annotations
 
 import math
@@ -45,7 +45,8 @@ class SearchConfig:
             raise ValueError(f"SearchConfig.dirichlet_weight must be in [0, 1], got {weight!r}")
         object.__setattr__(self, "dirichlet_weight", float(weight))
         if not _is_int(self.n_playout) or self.n_playout < 1:
-            raise ValueError(f"SearchConfig.n_playout must be a positive integer, got {self.n_playout!r}")
+            raise ValueError(
+                f"SearchConfig.n_playout must be a positive integer, got {self.n_playout!r}")
         if not _is_int(self.seed) or self.seed < 0:
             raise ValueError(f"SearchConfig.seed must be an integer >= 0, got {self.seed!r}")
         object.__setattr__(self, "n_playout", int(self.n_playout))

@@ -53,8 +53,9 @@ class _Game:
         z = np.zeros(len(players), np.float32)
         if winner != -1:
             z[:] = np.where(players == winner, 1.0, -1.0)
-        return GameRecord(self.index, np.stack(self.states), np.stack(self.probs).astype(np.float32),
-                          z, np.array(self.moves, np.int32), winner)
+        return GameRecord(self.index, np.stack(self.states),
+                          np.stack(self.probs).astype(np.float32), z,
+                          np.array(self.moves, np.int32), winner)
 
 
 class SelfPlay:
@@ -137,7 +138,8 @@ class SelfPlay:
 
 
 def play_games(evaluate, width: int, height: int, n_in_row: int, config: SearchConfig,
-               n_games: int, n_parallel: int | None = None, first_game: int = 0) -> list[GameRecord]:
+               n_games: int, n_parallel: int | None = None,
+               first_game: int = 0) -> list[GameRecord]:
     """Self-play ``n_games`` games, ``n_parallel`` (default: all) at a time; see ``SelfPlay``."""
     n_parallel = n_games if n_parallel is None else n_parallel
     runner = SelfPlay(evaluate, width, height, n_in_row, config, max(1, min(n_parallel, n_games)))

@@ -1,11 +1,12 @@
 """Speed of batched self-play against the raw network, with the untrained net.
 
-For each board and each number G of games played at once, self-play runs with
-``n_playout`` playouts per move and, interleaved with its network calls (one in RAW_EVERY), the raw
-network is timed alone on a batch of the same size, so both see the same machine load (the
-machine is shared; ratios from one run are what counts). Self-play figures exclude those calls. Rows with G <= --full-games-upto play one complete
-round of G games (their mean length gives games/hour); larger G play --moves moves per slot,
-starting a new game in a slot whose game ends, so the batch stays full.
+For each board and each number G of games played at once, self-play runs with ``n_playout``
+playouts per move; interleaved with its network calls (one raw call every RAW_EVERY self-play
+calls), the raw network is timed alone on a batch of the same size, so both see the same machine
+load (the machine is shared: ratios from one run are what counts). Self-play figures exclude
+those raw calls. Rows with G <= --full-games-upto play one complete round of G games (their mean
+length turns moves/s into games/hour); larger G play --moves moves per slot, starting a new game
+in a slot whose game ends, so the batch stays full.
 
 Per row: moves/s, games/hour, network positions/s in self-play (``selfplay_positions_per_s``) and
 raw (``raw_positions_per_s``), their ratio, the mean batch size, the share of self-play wall time
@@ -134,7 +135,7 @@ def warm_up(evaluate, states: np.ndarray, batches) -> None:
 
 
 def profile(evaluate, board, n_games: int, config: SearchConfig, moves: int) -> str:
-    """cProfile of ``moves`` self-play moves after one unprofiled move: top functions by own time."""
+    """cProfile of ``moves`` self-play moves after a warm-up move: top functions by own time."""
     runner = SelfPlay(evaluate, *board, config, n_games)
     for i in range(n_games):
         runner.start_game(i)
