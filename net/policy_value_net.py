@@ -11,6 +11,7 @@ Interface invariants:
 from __future__ import annotations
 
 import math
+import numbers
 import os
 
 import keras
@@ -123,12 +124,15 @@ class PolicyValueNet:
             log_probs, value = self.infer(states)
             return tf.exp(log_probs), value[:, 0]
 
-        graph_fn = tf.function(probs_values, input_signature=[states_spec])
-        xla_fn = tf.function(probs_values, input_signature=[states_spec], jit_compile=True)
+        # autograph off: no Python control flow depends on tensors here
+        graph_fn = tf.function(probs_values, input_signature=[states_spec], autograph=False)
+        xla_fn = tf.function(probs_values, input_signature=[states_spec], jit_compile=True,
+                             autograph=False)
         self._evaluate_graph = _fast_caller(graph_fn.get_concrete_function())
         self._evaluate_xla = _fast_caller(xla_fn.get_concrete_function())
         self._xla_max_batch = XLA_MAX_POINTS // self.config.n_moves
-        self._train_fn = tf.function(self.train_math, input_signature=list(self.signatures()))
+        self._train_fn = tf.function(self.train_math, input_signature=list(self.signatures()),
+                                     autograph=False)
 
     # ---- inference ----
 
@@ -179,7 +183,7 @@ class PolicyValueNet:
         winners = _as_float_array("winner_batch", winner_batch, (batch,))
         if batch == 0:
             raise ValueError("state_batch is empty")
-        if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) \
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) \
                 or not (math.isfinite(lr) and lr >= 0):
             raise ValueError(f"lr must be a finite number >= 0, got {lr!r}")
         loss, entropy = self._train_fn(states, probs, winners, np.float32(lr))

@@ -1,0 +1,282 @@
+"""Speed of net.PolicyValueNet: inference positions/s and training samples/s.
+
+Inference, per board and batch size, five ways of running the same weights, timed in interleaved
+rounds so they share the machine's load (the machine is shared: ratios within one run are what
+counts; each figure is the median over rounds):
+  evaluate     PolicyValueNet.evaluate, the search's path (XLA for small batches, graph above)
+  bare         a bare tf.function of the same math on tf.Variables (tf.nn ops, no Keras)
+  tf_function  tf.function(model(x)) called the public way
+  xla          the same with jit_compile=True, called the public way
+  eager        model(x) without tf.function (small batches only: it is slow)
+Training at batch 512, per board:
+  train_step   PolicyValueNet.train_step (Keras model + Keras Adam in one tf.function)
+  bare         a bare tf.function of the same loss with tf.raw_ops.ResourceApplyAdam
+  train_xla    PolicyValueNet.train_math under jit_compile=True
+Breakdown (where the time goes): the cost of calling an empty tf.function (dispatch floor), the
+forward pass alone at the training batch, and forward plus gradients without the Adam update.
+
+Reference figures from the issue, same machine kind: the reference's PyTorch net trains at about
+3400 samples/s (6x6) and 2100-2300 (8x8) at batch 512 and answers one position in about 0.9 ms;
+the TF1 model (compat layer) trains at about 2500 samples/s on 8x8.
+
+    python scripts/bench_net.py [--quick] [--boards 6,8,15] [--batches 1,8,32,128,512]
+                                [--rounds 5] [--seconds 0.3] [--train-batch 512]
+Prints one JSON document, then tables.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+
+import numpy as np
+
+REFERENCE = {
+    "pytorch_train_samples_per_s": {"6x6": 3400.0, "8x8": 2200.0},  # 8x8: 2100-2300
+    "pytorch_ms_per_position_batch1": 0.9,
+    "tf1_compat_train_samples_per_s": {"8x8": 2500.0},
+}
+EAGER_MAX_BATCH = 32
+
+
+def parse_list(text: str, name: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",") if v]
+    except ValueError:
+        raise SystemExit(f"--{name}: expected comma-separated integers, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise SystemExit(f"--{name}: expected positive integers, got {text!r}")
+    return values
+
+
+def random_batch(rng, n: int, size: int):
+    states = np.zeros((n, 4, size, size), np.float32)
+    stones = rng.random((n, size, size))
+    states[:, 0] = stones < 0.15
+    states[:, 1] = stones > 0.85
+    states[:, 3] = (np.arange(n) % 2)[:, None, None]
+    probs = rng.random((n, size * size)).astype(np.float32) ** 4
+    probs /= probs.sum(axis=1, keepdims=True)
+    winners = rng.choice([-1.0, 1.0], n).astype(np.float32)
+    return states, probs, winners
+
+
+def time_per_call(fn, seconds: float) -> float:
+    """Seconds per call of fn(), over at least `seconds` (after one warm-up call)."""
+    fn()
+    calls, start = 0, time.perf_counter()
+    while True:
+        fn()
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return elapsed / calls
+
+
+def interleaved(candidates: dict, rounds: int, seconds: float) -> dict[str, float]:
+    """Median seconds per call of each candidate, measured round-robin."""
+    samples = {name: [] for name in candidates}
+    for _ in range(rounds):
+        for name, fn in candidates.items():
+            samples[name].append(time_per_call(fn, seconds))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+class BareNet:
+    """The TF1 graph written with tf.nn ops on tf.Variables copied from a PolicyValueNet."""
+
+    def __init__(self, net, tf):
+        self.tf = tf
+        self.size = net.board_width
+        self.l2_const = net.l2_const
+        self.vars = {v.path: tf.Variable(v.numpy()) for v in net.model.trainable_variables}
+        self.names = list(self.vars)
+        self.m = {k: tf.Variable(tf.zeros_like(v)) for k, v in self.vars.items()}
+        self.v = {k: tf.Variable(tf.zeros_like(v)) for k, v in self.vars.items()}
+        self.step = tf.Variable(0.0)
+        states, probs, winners, lr = net.signatures()
+        self.infer = tf.function(self._probs_values, input_signature=[states], autograph=False)
+        self.train = tf.function(self._train, input_signature=[states, probs, winners, lr],
+                                 autograph=False)
+
+    def _conv(self, x, name):
+        tf = self.tf
+        return tf.nn.relu(tf.nn.conv2d(x, self.vars[f"{name}/kernel"], 1, "SAME")
+                          + self.vars[f"{name}/bias"])
+
+    def _dense(self, x, name):
+        return x @ self.vars[f"{name}/kernel"] + self.vars[f"{name}/bias"]
+
+    def forward(self, states):
+        tf, n = self.tf, self.size * self.size
+        x = tf.transpose(states, [0, 2, 3, 1])
+        for name in ("conv1", "conv2", "conv3"):
+            x = self._conv(x, name)
+        p = tf.reshape(self._conv(x, "action_conv"), [-1, 4 * n])
+        log_probs = tf.nn.log_softmax(self._dense(p, "action_fc"))
+        v = tf.reshape(self._conv(x, "evaluation_conv"), [-1, 2 * n])
+        v = tf.nn.relu(self._dense(v, "evaluation_fc1"))
+        return log_probs, tf.tanh(self._dense(v, "evaluation_fc2"))
+
+    def _probs_values(self, states):
+        log_probs, value = self.forward(states)
+        return self.tf.exp(log_probs), value[:, 0]
+
+    def _train(self, states, probs, winners, lr):
+        tf = self.tf
+        variables = [self.vars[k] for k in self.names]
+        with tf.GradientTape() as tape:
+            log_probs, value = self.forward(states)
+            loss = (tf.reduce_mean(tf.square(winners - value[:, 0]))
+                    - tf.reduce_mean(tf.reduce_sum(probs * log_probs, 1))
+                    + self.l2_const * tf.add_n([tf.nn.l2_loss(self.vars[k])
+                                                for k in self.names if "bias" not in k]))
+        entropy = -tf.reduce_mean(tf.reduce_sum(tf.exp(log_probs) * log_probs, 1))
+        grads = tape.gradient(loss, variables)
+        self.step.assign_add(1.0)
+        beta1_power, beta2_power = tf.pow(0.9, self.step), tf.pow(0.999, self.step)
+        for name, grad in zip(self.names, grads):
+            tf.raw_ops.ResourceApplyAdam(
+                var=self.vars[name].handle, m=self.m[name].handle, v=self.v[name].handle,
+                beta1_power=beta1_power, beta2_power=beta2_power, lr=lr, beta1=0.9,
+                beta2=0.999, epsilon=1e-8, grad=grad)
+        return loss, entropy
+
+
+def bench_board(size: int, args, tf, PolicyValueNet) -> dict:
+    from net import loss as losses
+    rng = np.random.default_rng(size)
+    net = PolicyValueNet(size, size, seed=size)
+    bare = BareNet(net, tf)
+    spec = net.signatures()[0]
+    model_fn = tf.function(lambda x: net.model(x, training=False), input_signature=[spec],
+                           autograph=False)
+    model_xla = tf.function(lambda x: net.model(x, training=False), input_signature=[spec],
+                            jit_compile=True, autograph=False)
+    inference = {}
+    for batch in args.batches:
+        states = random_batch(rng, batch, size)[0]
+        candidates = {
+            "evaluate": lambda: net.evaluate(states),
+            "bare": lambda: [t.numpy() for t in bare.infer(states)],
+            "tf_function": lambda: [t.numpy() for t in model_fn(states)],
+            "xla": lambda: [t.numpy() for t in model_xla(states)],
+        }
+        if batch <= EAGER_MAX_BATCH:
+            candidates["eager"] = lambda: [t.numpy() for t in net.model(states, training=False)]
+        seconds = interleaved(candidates, args.rounds, args.seconds)
+        inference[batch] = {name: batch / s for name, s in seconds.items()}
+        inference[batch]["evaluate_ms_per_call"] = 1e3 * seconds["evaluate"]
+
+    states, probs, winners = random_batch(rng, args.train_batch, size)
+    lr = np.float32(2e-3)
+    train_xla = tf.function(net.train_math, input_signature=list(net.signatures()),
+                            jit_compile=True, autograph=False)
+    forward = tf.function(lambda x: net.model(x, training=True), input_signature=[spec],
+                          autograph=False)
+    variables = net.model.trainable_variables
+    penalised = losses.penalised_weights(variables)
+
+    @tf.function(input_signature=list(net.signatures()[:3]), autograph=False)
+    def gradients_only(s, p, z):
+        with tf.GradientTape() as tape:
+            log_probs, value = net.model(s, training=True)
+            loss = losses.total_loss(log_probs, value, p, z, penalised, net.l2_const)
+        return tape.gradient(loss, variables)
+
+    train_candidates = {
+        "train_step": lambda: net.train_step(states, probs, winners, 2e-3),
+        "bare": lambda: [float(t) for t in bare.train(states, probs, winners, lr)],
+        "train_xla": lambda: [float(t) for t in train_xla(states, probs, winners, lr)],
+        "forward_only": lambda: [t.numpy() for t in forward(states)],
+        "forward_and_gradients": lambda: [g.numpy() for g in gradients_only(states, probs,
+                                                                            winners)],
+    }
+    train_seconds = interleaved(train_candidates, args.rounds, max(args.seconds, 0.5))
+    training = {name: args.train_batch / s for name, s in train_seconds.items()}
+    training["ms_per_step"] = {name: 1e3 * s for name, s in train_seconds.items()}
+    return {"inference_positions_per_s": inference, "train_samples_per_s": training}
+
+
+def dispatch_floor_ms(tf, rounds: int, seconds: float) -> float:
+    """Milliseconds per call of a tf.function that does nothing but return its input + 0."""
+    empty = tf.function(lambda x: x + 0.0, autograph=False,
+                        input_signature=[tf.TensorSpec([None, 4, 8, 8], tf.float32)])
+    x = np.zeros((1, 4, 8, 8), np.float32)
+    return 1e3 * interleaved({"empty": lambda: empty(x).numpy()}, rounds, seconds)["empty"]
+
+
+def print_tables(result: dict) -> None:
+    ref = result["reference"]
+    print("\ninference, positions/s (median of rounds)")
+    names = ["evaluate", "bare", "tf_function", "xla", "eager"]
+    print(f"{'board':>6} {'batch':>6} " + " ".join(f"{n:>12}" for n in names)
+          + f" {'eval/bare':>10} {'ms/call':>8}")
+    for board, data in result["boards"].items():
+        for batch, row in data["inference_positions_per_s"].items():
+            cells = " ".join(f"{row[n]:12.0f}" if n in row else f"{'-':>12}" for n in names)
+            print(f"{board:>6} {batch:>6} {cells} {row['evaluate'] / row['bare']:10.2f} "
+                  f"{row['evaluate_ms_per_call']:8.3f}")
+    print(f"\ntraining at batch {result['train_batch']}, samples/s (median of rounds)")
+    names = ["train_step", "bare", "train_xla", "forward_only", "forward_and_gradients"]
+    print(f"{'board':>6} " + " ".join(f"{n:>22}" for n in names) + f" {'step/bare':>10}"
+          f" {'vs PyTorch':>10}")
+    for board, data in result["boards"].items():
+        row = data["train_samples_per_s"]
+        torch = ref["pytorch_train_samples_per_s"].get(board)
+        vs = f"{row['train_step'] / torch:10.2f}" if torch else f"{'-':>10}"
+        print(f"{board:>6} " + " ".join(f"{row[n]:22.0f}" for n in names)
+              + f" {row['train_step'] / row['bare']:10.2f} {vs}")
+    print(f"\nempty tf.function call (dispatch floor): {result['dispatch_floor_ms']:.3f} ms; "
+          f"PyTorch reference: {ref['pytorch_ms_per_position_batch1']} ms per position")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--boards", default="6,8,15", help="square board sizes")
+    parser.add_argument("--batches", default="1,8,32,128,512", help="inference batch sizes")
+    parser.add_argument("--train-batch", type=int, default=512)
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds")
+    parser.add_argument("--seconds", type=float, default=0.3, help="time per measurement")
+    parser.add_argument("--quick", action="store_true", help="one round of 0.1 s (a smoke run)")
+    args = parser.parse_args(argv)
+    args.boards = parse_list(args.boards, "boards")
+    args.batches = parse_list(args.batches, "batches")
+    if args.train_batch < 1 or args.rounds < 1 or args.seconds <= 0:
+        raise SystemExit("--train-batch and --rounds must be positive, --seconds > 0")
+    if args.quick:
+        args.rounds, args.seconds = 1, 0.1
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+
+    from net import PolicyValueNet
+    result = {
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "tensorflow": tf.__version__},
+        "train_batch": args.train_batch, "rounds": args.rounds, "seconds": args.seconds,
+        "reference": REFERENCE,
+        "dispatch_floor_ms": dispatch_floor_ms(tf, args.rounds, args.seconds),
+        "boards": {f"{s}x{s}": bench_board(s, args, tf, PolicyValueNet) for s in args.boards},
+    }
+    for board, data in result["boards"].items():
+        torch = REFERENCE["pytorch_train_samples_per_s"].get(board)
+        if torch:
+            data["train_step_vs_pytorch"] = data["train_samples_per_s"]["train_step"] / torch
+        tf1 = REFERENCE["tf1_compat_train_samples_per_s"].get(board)
+        if tf1:
+            data["train_step_vs_tf1_compat"] = data["train_samples_per_s"]["train_step"] / tf1
+        one = data["inference_positions_per_s"].get(1)
+        if one:
+            data["batch1_ms_vs_pytorch"] = (one["evaluate_ms_per_call"]
+                                            / REFERENCE["pytorch_ms_per_position_batch1"])
+    print(json.dumps(result, indent=1))
+    print_tables(result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
