@@ -19,6 +19,7 @@ given an evaluator that treats each row on its own.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -34,27 +35,39 @@ class BatchedSearch:
     A tree is set with ``reset(i, board)`` and moved on with ``advance(i, move)`` (which keeps
     the subtree of the move). ``run`` adds ``config.n_playout`` playouts to each chosen tree, so
     a root's visit count is its reused visits plus ``n_playout``. The search never keeps a Board:
-    it copies the position. Counters for benchmarks: ``evaluate_calls``, ``evaluated_positions``,
-    ``evaluate_seconds``, ``steps``.
+    it copies the position.
+
+    ``n_threads`` > 1 splits the trees of a ``run`` into that many parts, each stepped by its own
+    thread with its own evaluator calls (``evaluate`` must then be thread-safe): one part's tree
+    work, which releases the GIL, overlaps another's network call. Results do not change.
+
+    Counters for benchmarks: ``evaluate_calls``, ``evaluated_positions``, ``evaluate_seconds``
+    (summed over threads) and ``steps`` (playout steps of one part).
     """
 
     def __init__(self, width: int, height: int, n_in_row: int, n_trees: int,
-                 config: SearchConfig):
+                 config: SearchConfig, n_threads: int = 1):
         if not isinstance(config, SearchConfig):
             raise ValueError(f"config must be a SearchConfig, got {type(config).__name__}")
         if isinstance(n_trees, bool) or not isinstance(n_trees, (int, np.integer)) or n_trees < 1:
             raise ValueError(f"n_trees must be a positive integer, got {n_trees!r}")
         self.width, self.height, self.n_in_row = int(width), int(height), int(n_in_row)
         self.n_moves = self.width * self.height
+        if isinstance(n_threads, bool) or not isinstance(n_threads, (int, np.integer)) \
+                or n_threads < 1:
+            raise ValueError(f"n_threads must be a positive integer, got {n_threads!r}")
         self.n_trees = int(n_trees)
+        self.n_threads = int(n_threads)
         self.config = config
         self.arrays = T.TreeArrays(self.n_trees, config.n_playout + 1, self.n_moves)
         g, a = self.n_trees, self.n_moves
         self._stones = np.zeros((g, a), np.int8)  # int8 [G, A]: each walk's leaf position
         self._leaf_node = np.zeros(g, np.int32)  # int32 [G]
         self._leaf_value = np.zeros(g, np.float32)  # float32 [G]: value for the leaf's mover
-        self._eval_trees = np.zeros(g, np.int32)  # int32 [G]: tree of each evaluated row
-        self._states = np.zeros((g, 4, self.height, self.width), np.float32)  # float32 [G,4,H,W]
+        # per thread: the tree of each evaluated row, int32 [G], and the rows, float32 [G, 4, H, W]
+        self._batches = [(np.zeros(g, np.int32), np.zeros((g, 4, self.height, self.width),
+                                                          np.float32))
+                         for _ in range(self.n_threads)]
         self._root_noise = np.zeros((g, a), np.float32)  # float32 [G, A]
         self._noise_pending = np.zeros(g, np.bool_)  # bool [G]: mix noise when the root expands
         self._renumber = np.zeros(self.arrays.capacity, np.int32)  # int32 [C]
@@ -153,27 +166,45 @@ class BatchedSearch:
             self._root_noise[trees] = root_noise
             T.add_root_noise(trees, self._root_noise, self._noise_pending, weight,
                              ar.child_prior, ar.state, ar.root_stones)
-        for _ in range(self.config.n_playout):
-            self._step(evaluate, trees, weight)
+        parts = np.array_split(trees, min(self.n_threads, trees.size))
+        if len(parts) == 1:
+            counts = [self._playouts(evaluate, trees, weight, 0)]
+        else:
+            with ThreadPoolExecutor(len(parts)) as pool:
+                counts = list(pool.map(self._playouts, [evaluate] * len(parts), parts,
+                                       [weight] * len(parts), range(len(parts))))
+        for calls, positions, seconds in counts:
+            self.evaluate_calls += calls
+            self.evaluated_positions += positions
+            self.evaluate_seconds += seconds
+        self.steps += self.config.n_playout
 
-    def _step(self, evaluate, trees: np.ndarray, weight: float) -> None:
+    def _playouts(self, evaluate, trees: np.ndarray, weight: float, part: int):
+        """``n_playout`` lock-step playouts on ``trees`` with the buffers of thread ``part``.
+
+        Returns (evaluator calls, positions evaluated, seconds inside the evaluator).
+        """
         ar = self.arrays
-        n_eval = T.select_leaves(trees, self.width, self.height, self.n_in_row, self.config.c_puct,
-                                 *ar.node_arrays(), *ar.root_arrays(), self._stones,
-                                 self._leaf_node, self._leaf_value, self._eval_trees, self._states)
-        priors, values = self._no_priors, self._no_values
-        if n_eval:
-            start = time.perf_counter()
-            priors, values = evaluate(self._states[:n_eval])
-            self.evaluate_seconds += time.perf_counter() - start
-            self.evaluate_calls += 1
-            self.evaluated_positions += n_eval
-            priors, values = self._check_output(priors, values, n_eval)
-        T.expand_and_backup(trees, n_eval, self._eval_trees, priors, values, self._leaf_node,
-                            self._leaf_value, self._stones, ar.child_node, ar.child_prior,
-                            ar.parent, ar.visits, ar.value_sum, ar.state, self._root_noise,
-                            self._noise_pending, weight)
-        self.steps += 1
+        eval_trees, states = self._batches[part]
+        calls, positions, seconds = 0, 0, 0.0
+        for _ in range(self.config.n_playout):
+            n_eval = T.select_leaves(trees, self.width, self.height, self.n_in_row,
+                                     self.config.c_puct, *ar.node_arrays(), *ar.root_arrays(),
+                                     self._stones, self._leaf_node, self._leaf_value, eval_trees,
+                                     states)
+            priors, values = self._no_priors, self._no_values
+            if n_eval:
+                start = time.perf_counter()
+                priors, values = evaluate(states[:n_eval])
+                seconds += time.perf_counter() - start
+                calls += 1
+                positions += n_eval
+                priors, values = self._check_output(priors, values, n_eval)
+            T.expand_and_backup(trees, n_eval, eval_trees, priors, values, self._leaf_node,
+                                self._leaf_value, self._stones, ar.child_node, ar.child_prior,
+                                ar.parent, ar.visits, ar.value_sum, ar.state, self._root_noise,
+                                self._noise_pending, weight)
+        return calls, positions, seconds
 
     def _check_output(self, priors, values, n: int):
         priors = np.ascontiguousarray(priors, dtype=np.float32)

@@ -62,14 +62,15 @@ class SelfPlay:
     """Up to ``n_parallel`` self-play games at a time on one BatchedSearch (one tree per slot).
 
     ``evaluate(states float32 [B, 4, H, W]) -> (priors [B, H*W], values [B])`` is called with
-    ``B <= n_parallel`` rows per step. ``search`` exposes the benchmark counters.
+    ``B <= n_parallel`` rows per step (``n_threads`` > 1: see ``BatchedSearch``). ``search``
+    exposes the benchmark counters.
     """
 
     def __init__(self, evaluate, width: int, height: int, n_in_row: int, config: SearchConfig,
-                 n_parallel: int):
+                 n_parallel: int, n_threads: int = 1):
         self.evaluate = evaluate
         self.config = config
-        self.search = BatchedSearch(width, height, n_in_row, n_parallel, config)
+        self.search = BatchedSearch(width, height, n_in_row, n_parallel, config, n_threads)
         self._slots: list[_Game | None] = [None] * self.search.n_trees
         self.moves_played = 0
 
@@ -138,9 +139,10 @@ class SelfPlay:
 
 
 def play_games(evaluate, width: int, height: int, n_in_row: int, config: SearchConfig,
-               n_games: int, n_parallel: int | None = None,
-               first_game: int = 0) -> list[GameRecord]:
+               n_games: int, n_parallel: int | None = None, first_game: int = 0,
+               n_threads: int = 1) -> list[GameRecord]:
     """Self-play ``n_games`` games, ``n_parallel`` (default: all) at a time; see ``SelfPlay``."""
     n_parallel = n_games if n_parallel is None else n_parallel
-    runner = SelfPlay(evaluate, width, height, n_in_row, config, max(1, min(n_parallel, n_games)))
+    runner = SelfPlay(evaluate, width, height, n_in_row, config, max(1, min(n_parallel, n_games)),
+                      n_threads)
     return runner.play_games(n_games, first_game)

@@ -66,8 +66,10 @@ def test_batched_games_equal_the_same_games_one_at_a_time():
     refilled = play_games(hashed_evaluator, 6, 6, 4, CONFIG, n_games=5, n_parallel=2)
     alone = [play_games(hashed_evaluator, 6, 6, 4, CONFIG, n_games=1, first_game=i)[0]
              for i in range(5)]
+    threaded = play_games(hashed_evaluator, 6, 6, 4, CONFIG, n_games=5, n_threads=2)
     assert_same_games(batched, alone)
     assert_same_games(refilled, alone)
+    assert_same_games(threaded, alone)
 
 
 def test_one_game_batch_is_the_mcts_player_playing_itself():
