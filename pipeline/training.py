@@ -193,8 +193,10 @@ class TrainingRun:
         if len(self.buffer) <= t.batch_size:
             return
         for _ in range(n):
+            started = time.perf_counter()
             states, probs, winners = self.buffer.sample(t.batch_size, self.rng)
             result = self.trainer.update(states, probs, winners)
+            seconds = time.perf_counter() - started
             self.progress.n_updates += 1
             if self.config.run.verbose:
                 for i, loss in enumerate(result.epoch_losses, start=1):
@@ -205,7 +207,7 @@ class TrainingRun:
                 "lr_multiplier": result.lr_multiplier,
                 "explained_var_old": result.explained_var_old,
                 "explained_var_new": result.explained_var_new,
-                "episode_len": episode_len, **speed,
+                "episode_len": episode_len, **speed, "update_seconds": seconds,
                 "pure_playout": self.progress.pure_playout,
                 "time": self._wall_time(), "updates": self.progress.n_updates})
 

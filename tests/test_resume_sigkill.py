@@ -1,9 +1,10 @@
 """Reliability: a training run on the tiny config killed with SIGKILL at random moments.
 
 The test starts one harness process (this file run as a script). The harness imports TensorFlow
-once, then for each trial forks a child that resumes the run (``gomoku-zero train --resume``),
-kills it with SIGKILL after a random delay, or as soon as a checkpoint is being written (the
-child writes slowly, through the checkpoint module's test hook), and checks after each kill:
+once, then for each trial forks a child that resumes the run (``gomoku-zero train --resume``)
+and kills it with SIGKILL: at a random moment of its start-up, at a random moment after it
+logged its first update, or as soon as it is writing a checkpoint (such a child writes slowly,
+through the checkpoint module's test hook). After each kill the harness checks:
 every checkpoint file left loads, no temp file is mistaken for one, the newest checkpoint never
 goes back, and the next child resumes from exactly that checkpoint and goes on with the next
 batch. The harness prints one JSON summary line.
@@ -21,7 +22,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 TRIALS = 21
-MID_WRITE_EVERY = 3  # every third trial is killed while a checkpoint is being written
+MID_WRITE_EVERY = 3  # every third trial is killed while a checkpoint is being written ...
+STARTUP_EVERY = 7  # ... every seventh at a random moment of its start-up ...
+STARTUP_KILL_WINDOW = 3.0
+TRAINING_KILL_WINDOW = 1.5  # ... and the others at a random moment of training
 SLOW_WRITE_SECONDS = "0.4"
 CHILD_TIMEOUT = 60.0  # a child that neither finished nor was killed by then fails the test
 POLL = 0.002
@@ -70,29 +74,41 @@ def harness(work: Path, config: Path, seed: int) -> dict:
         argv = (["train", "--resume", "--run-dir", str(run_dir)] if (run_dir / "config.yaml").exists()
                 else ["train", "--config", str(config), "--run-dir", str(run_dir)])
         argv.append("--no-tensorboard")
-        mid_write = trial % MID_WRITE_EVERY == MID_WRITE_EVERY - 1
+        kind = ("startup" if trial % STARTUP_EVERY == 0 else
+                "mid-write" if trial % MID_WRITE_EVERY == MID_WRITE_EVERY - 1 else "training")
+        log = run_dir / "train.log"
+        log_offset = log.stat().st_size if log.exists() else 0
         pid = os.fork()
         if pid == 0:
-            _child(argv, out, slow=mid_write)
+            _child(argv, out, slow=kind == "mid-write")
         start = time.monotonic()
-        delay = rng.uniform(0.8, 4.0)
+        # a kill at a random moment of start-up, or of training (timed from the first update
+        # logged: before it the child is still compiling its network functions)
+        delay = rng.uniform(0.0, STARTUP_KILL_WINDOW if kind == "startup" else TRAINING_KILL_WINDOW)
+        ready_at = start if kind == "startup" else None
         killed_writing = False
         while True:
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:
                 raise AssertionError(f"trial {trial}: the child ended by itself "
                                      f"(exit code {os.waitstatus_to_exitcode(status)})")
-            elapsed = time.monotonic() - start
+            now = time.monotonic()
+            if ready_at is None and log.exists():
+                with open(log) as f:
+                    f.seek(log_offset)
+                    if "\nkl:" in f.read():
+                        ready_at = now
             # this child's temp file (a killed child's may be left until the next write)
             writing = ckpt_dir.is_dir() and any(p.name.startswith(ckpt.TEMP_PREFIX)
                                                 and p.name.endswith(f".{pid}")
                                                 for p in ckpt_dir.iterdir())
-            if (mid_write and writing) or (not mid_write and elapsed > delay):
+            if ((kind == "mid-write" and writing)
+                    or (kind != "mid-write" and ready_at is not None and now - ready_at > delay)):
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
                 killed_writing = writing
                 break
-            assert elapsed < CHILD_TIMEOUT, f"trial {trial}: child still running"
+            assert now - start < CHILD_TIMEOUT, f"trial {trial}: child still running"
             time.sleep(POLL)
         mid_write_kills += killed_writing
         batch, n_files = _newest_valid(ckpt_dir, ckpt)
