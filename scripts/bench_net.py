@@ -64,25 +64,39 @@ def random_batch(rng, n: int, size: int):
     return states, probs, winners
 
 
-def time_per_call(fn, seconds: float) -> float:
-    """Seconds per call of fn(), over at least `seconds` (after one warm-up call)."""
+def time_per_call(fn, seconds: float) -> tuple[float, float]:
+    """(wall, process CPU) seconds per call of fn(), over at least `seconds` after a warm-up.
+
+    Process CPU time counts every thread of this process; on a shared machine it grows much
+    less than wall time when other processes take the cores.
+    """
     fn()
-    calls, start = 0, time.perf_counter()
+    calls, start, cpu_start = 0, time.perf_counter(), time.process_time()
     while True:
         fn()
         calls += 1
         elapsed = time.perf_counter() - start
         if elapsed >= seconds:
-            return elapsed / calls
+            return elapsed / calls, (time.process_time() - cpu_start) / calls
 
 
-def interleaved(candidates: dict, rounds: int, seconds: float) -> dict[str, float]:
-    """Median seconds per call of each candidate, measured round-robin."""
+def interleaved(candidates: dict, rounds: int, seconds: float) -> dict[str, tuple[float, float]]:
+    """Median (wall, CPU) seconds per call of each candidate, measured round-robin."""
     samples = {name: [] for name in candidates}
     for _ in range(rounds):
         for name, fn in candidates.items():
             samples[name].append(time_per_call(fn, seconds))
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return {name: (statistics.median(w for w, _ in values), statistics.median(c for _, c in values))
+            for name, values in samples.items()}
+
+
+def forward_flops_per_sample(size: int) -> int:
+    """Multiply-adds x 2 of one forward pass (convolutions and dense layers; biases ignored)."""
+    points = size * size
+    convs = [(3, 4, 32), (3, 32, 64), (3, 64, 128), (1, 128, 4), (1, 128, 2)]
+    dense = [(4 * points, points), (2 * points, 64), (64, 1)]
+    return 2 * (sum(points * k * k * cin * cout for k, cin, cout in convs)
+                + sum(fan_in * fan_out for fan_in, fan_out in dense))
 
 
 class BareNet:
@@ -168,8 +182,9 @@ def bench_board(size: int, args, tf, PolicyValueNet) -> dict:
         if batch <= EAGER_MAX_BATCH:
             candidates["eager"] = lambda: [t.numpy() for t in net.model(states, training=False)]
         seconds = interleaved(candidates, args.rounds, args.seconds)
-        inference[batch] = {name: batch / s for name, s in seconds.items()}
-        inference[batch]["evaluate_ms_per_call"] = 1e3 * seconds["evaluate"]
+        inference[batch] = {name: batch / wall for name, (wall, _) in seconds.items()}
+        inference[batch]["evaluate_ms_per_call"] = 1e3 * seconds["evaluate"][0]
+        inference[batch]["evaluate_cpu_ms_per_call"] = 1e3 * seconds["evaluate"][1]
 
     states, probs, winners = random_batch(rng, args.train_batch, size)
     lr = np.float32(2e-3)
@@ -196,9 +211,15 @@ def bench_board(size: int, args, tf, PolicyValueNet) -> dict:
                                                                             winners)],
     }
     train_seconds = interleaved(train_candidates, args.rounds, max(args.seconds, 0.5))
-    training = {name: args.train_batch / s for name, s in train_seconds.items()}
-    training["ms_per_step"] = {name: 1e3 * s for name, s in train_seconds.items()}
-    return {"inference_positions_per_s": inference, "train_samples_per_s": training}
+    training = {name: args.train_batch / wall for name, (wall, _) in train_seconds.items()}
+    training["ms_per_step"] = {name: 1e3 * wall for name, (wall, _) in train_seconds.items()}
+    training["cpu_ms_per_step"] = {name: 1e3 * cpu for name, (_, cpu) in train_seconds.items()}
+    # a training step costs about three forward passes (forward, input and weight gradients)
+    step_flops = 3 * forward_flops_per_sample(size) * args.train_batch
+    training["train_step_gflops_per_s"] = step_flops / train_seconds["train_step"][0] / 1e9
+    training["train_step_gflops_per_cpu_s"] = step_flops / train_seconds["train_step"][1] / 1e9
+    return {"forward_mflops_per_sample": forward_flops_per_sample(size) / 1e6,
+            "inference_positions_per_s": inference, "train_samples_per_s": training}
 
 
 def dispatch_floor_ms(tf, rounds: int, seconds: float) -> float:
@@ -206,7 +227,7 @@ def dispatch_floor_ms(tf, rounds: int, seconds: float) -> float:
     empty = tf.function(lambda x: x + 0.0, autograph=False,
                         input_signature=[tf.TensorSpec([None, 4, 8, 8], tf.float32)])
     x = np.zeros((1, 4, 8, 8), np.float32)
-    return 1e3 * interleaved({"empty": lambda: empty(x).numpy()}, rounds, seconds)["empty"]
+    return 1e3 * interleaved({"empty": lambda: empty(x).numpy()}, rounds, seconds)["empty"][0]
 
 
 def print_tables(result: dict) -> None:
@@ -223,15 +244,17 @@ def print_tables(result: dict) -> None:
     print(f"\ntraining at batch {result['train_batch']}, samples/s (median of rounds)")
     names = ["train_step", "bare", "train_xla", "forward_only", "forward_and_gradients"]
     print(f"{'board':>6} " + " ".join(f"{n:>22}" for n in names) + f" {'step/bare':>10}"
-          f" {'vs PyTorch':>10}")
+          f" {'vs PyTorch':>10} {'GFLOP/s':>8} {'cpu ms':>7}")
     for board, data in result["boards"].items():
         row = data["train_samples_per_s"]
         torch = ref["pytorch_train_samples_per_s"].get(board)
         vs = f"{row['train_step'] / torch:10.2f}" if torch else f"{'-':>10}"
         print(f"{board:>6} " + " ".join(f"{row[n]:22.0f}" for n in names)
-              + f" {row['train_step'] / row['bare']:10.2f} {vs}")
+              + f" {row['train_step'] / row['bare']:10.2f} {vs}"
+              + f" {row['train_step_gflops_per_s']:8.1f} {row['cpu_ms_per_step']['train_step']:7.1f}")
     print(f"\nempty tf.function call (dispatch floor): {result['dispatch_floor_ms']:.3f} ms; "
-          f"PyTorch reference: {ref['pytorch_ms_per_position_batch1']} ms per position")
+          f"PyTorch reference: {ref['pytorch_ms_per_position_batch1']} ms per position; "
+          f"load average at the end: {result['load_average_end']}")
 
 
 def main(argv=None) -> int:
@@ -257,11 +280,13 @@ def main(argv=None) -> int:
     result = {
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                     "tensorflow": tf.__version__},
+        "load_average_start": [round(x, 2) for x in os.getloadavg()],
         "train_batch": args.train_batch, "rounds": args.rounds, "seconds": args.seconds,
         "reference": REFERENCE,
         "dispatch_floor_ms": dispatch_floor_ms(tf, args.rounds, args.seconds),
         "boards": {f"{s}x{s}": bench_board(s, args, tf, PolicyValueNet) for s in args.boards},
     }
+    result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     for board, data in result["boards"].items():
         torch = REFERENCE["pytorch_train_samples_per_s"].get(board)
         if torch:
