@@ -64,13 +64,14 @@ class TrainingConfig:
     buffer_size: int = 10000
     game_batch_num: int = 1500  # self-play games in the whole run
     games_at_once: int = 1
+    selfplay_threads: int = 1  # threads stepping parts of the games' trees (mcts.BatchedSearch)
     updates_per_game: float = 1.0
 
     def __post_init__(self):
         _check_positive_float("training", self, "learn_rate", "lr_multiplier", "kl_targ",
                               "updates_per_game")
         _check_positive_int("training", self, "epochs", "batch_size", "buffer_size",
-                            "game_batch_num", "games_at_once")
+                            "game_batch_num", "games_at_once", "selfplay_threads")
         if self.batch_size > self.buffer_size:
             raise ValueError(f"training.batch_size={self.batch_size} is above "
                              f"training.buffer_size={self.buffer_size}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -27,10 +27,28 @@ PURE_PLAYER = 2
 DRAW = -1
 
 
+@dataclass(frozen=True)
+class GameResult:
+    winner: int  # NET_PLAYER, PURE_PLAYER or DRAW
+    first_player: int  # who moved first
+    moves: list  # the moves played, in order
+
+
 def play_match(net, board: BoardConfig, search: SearchConfig, n_games: int, n_playout: int,
                pure_playout: int, seed: int, desc: str = "match", threads: int | None = None):
     """Play ``n_games`` of ``net`` against pure MCTS; returns the net's (wins, losses, ties)."""
-    boards = []
+    results = play_match_games(net, board, search, n_games, n_playout, pure_playout, seed, desc,
+                               threads)
+    wins = sum(r.winner == NET_PLAYER for r in results)
+    losses = sum(r.winner == PURE_PLAYER for r in results)
+    return wins, losses, n_games - wins - losses
+
+
+def play_match_games(net, board: BoardConfig, search: SearchConfig, n_games: int, n_playout: int,
+                     pure_playout: int, seed: int, desc: str = "match",
+                     threads: int | None = None) -> list[GameResult]:
+    """The games of a match (see the module docstring), in order."""
+    boards, moves = [], [[] for _ in range(n_games)]
     for i in range(n_games):
         b = board.new_board()
         b.init_board(start_player=i % 2)
@@ -51,17 +69,17 @@ def play_match(net, board: BoardConfig, search: SearchConfig, n_games: int, n_pl
             if net_turn:
                 visits = searcher.search([boards[i] for i in net_turn], net.evaluate)
                 net_moves = most_visited(visits)
-            for i, future in pending.items():
-                boards[i].do_move(int(future.result()))
+            played = {i: int(future.result()) for i, future in pending.items()}
             if net_turn:
-                for i, move in zip(net_turn, net_moves):
-                    boards[i].do_move(int(move))
+                played.update(zip(net_turn, (int(m) for m in net_moves)))
+            for i, move in played.items():
+                boards[i].do_move(move)
+                moves[i].append(move)
             for i in active:
                 ended, winner = boards[i].game_end()
                 if ended:
                     results[i] = winner
                     bar.update(1)
     bar.close()
-    wins = sum(r == NET_PLAYER for r in results)
-    losses = sum(r == PURE_PLAYER for r in results)
-    return wins, losses, n_games - wins - losses
+    return [GameResult(results[i], NET_PLAYER if i % 2 == 0 else PURE_PLAYER, moves[i])
+            for i in range(n_games)]

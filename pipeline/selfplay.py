@@ -17,7 +17,8 @@ class SelfPlayRounds:
     def __init__(self, net, config: Config):
         b = config.board
         self.runner = SelfPlay(net.evaluate, b.width, b.height, b.n_in_row, config.search,
-                               n_parallel=config.training.games_at_once)
+                               n_parallel=config.training.games_at_once,
+                               n_threads=config.training.selfplay_threads)
 
     def play(self, first_game: int, n_games: int) -> list[GameRecord]:
         """Games ``first_game .. first_game + n_games - 1``, ordered by index."""
