@@ -27,7 +27,7 @@ from .cli import UsageError
 HELP = "play a game in the console against the trained model (or pure MCTS with --pure N)"
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_MODEL = REPO_ROOT / "models" / "6x6x4" / "best_policy.weights.h5"  # as `evaluate`
+DEFAULT_MODEL = REPO_ROOT / "models" / "6x6x4" / "best_policy.model"  # as `evaluate`
 DEFAULT_PURE_BOARD = "6x6x4"
 C_PUCT = 5.0
 QUIT_WORDS = {"q", "quit", "exit"}
