@@ -29,6 +29,12 @@ from . import tree as T
 from .search_config import SearchConfig
 
 
+def _positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
 class BatchedSearch:
     """``n_trees`` search trees over one board size, each with its own root position.
 
@@ -49,15 +55,10 @@ class BatchedSearch:
                  config: SearchConfig, n_threads: int = 1):
         if not isinstance(config, SearchConfig):
             raise ValueError(f"config must be a SearchConfig, got {type(config).__name__}")
-        if isinstance(n_trees, bool) or not isinstance(n_trees, (int, np.integer)) or n_trees < 1:
-            raise ValueError(f"n_trees must be a positive integer, got {n_trees!r}")
         self.width, self.height, self.n_in_row = int(width), int(height), int(n_in_row)
         self.n_moves = self.width * self.height
-        if isinstance(n_threads, bool) or not isinstance(n_threads, (int, np.integer)) \
-                or n_threads < 1:
-            raise ValueError(f"n_threads must be a positive integer, got {n_threads!r}")
-        self.n_trees = int(n_trees)
-        self.n_threads = int(n_threads)
+        self.n_trees = _positive_int("n_trees", n_trees)
+        self.n_threads = _positive_int("n_threads", n_threads)
         self.config = config
         self.arrays = T.TreeArrays(self.n_trees, config.n_playout + 1, self.n_moves)
         g, a = self.n_trees, self.n_moves

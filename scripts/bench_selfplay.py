@@ -134,10 +134,12 @@ def warm_up(evaluate, states: np.ndarray, batches) -> None:
 
 
 def profile(evaluate, board, n_games: int, config: SearchConfig, moves: int) -> str:
-    """cProfile of ``moves`` self-play moves after a warm-up move: top functions by own time."""
+    """cProfile of ``moves`` self-play moves after two warm-up moves (the second makes the trees
+    grow once to hold a kept subtree): top functions by own time."""
     runner = SelfPlay(evaluate, *board, config, n_games)
     for i in range(n_games):
         runner.start_game(i)
+    runner.play_move()
     runner.play_move()
     prof = cProfile.Profile()
     prof.enable()
