@@ -6,7 +6,10 @@ activations, which is the order TF1's `tf.reshape` of an NHWC tensor produced.
 """
 from __future__ import annotations
 
+import numbers
+
 import keras
+import numpy as np
 
 from net.config import NetConfig
 
@@ -20,14 +23,17 @@ VALUE_HIDDEN = 64
 def _initializers(seed: int | None):
     """Yield (kernel_initializer, bias_initializer) pairs, one per layer, from one seed.
 
-    GlorotUniform kernels and zero biases are what tf.layers used in TF1. Each layer
-    gets its own derived integer seed so a given seed always gives the same weights.
+    GlorotUniform kernels and zero biases are what tf.layers used in TF1. Each layer gets
+    its own seed drawn from numpy's SeedSequence(seed), so a given seed always gives the
+    same weights and any seed >= 0 fits Keras' 32-bit seeds.
     """
-    index = 0
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
+                             or seed < 0):
+        raise ValueError(f"seed must be None or an int >= 0, got {seed!r}")
+    sequence = None if seed is None else np.random.SeedSequence(int(seed))
     while True:
-        layer_seed = None if seed is None else seed * 1000 + index
+        layer_seed = None if sequence is None else int(sequence.spawn(1)[0].generate_state(1)[0])
         yield keras.initializers.GlorotUniform(seed=layer_seed), keras.initializers.Zeros()
-        index += 1
 
 
 def build_model(config: NetConfig, seed: int | None = None) -> keras.Model:

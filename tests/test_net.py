@@ -437,3 +437,10 @@ def test_policy_value_fn_rejects_a_board_of_another_size():
 def test_net_config_rejects_bad_sizes(args, match):
     with pytest.raises(ValueError, match=match):
         NetConfig(*args)
+
+
+def test_seed_must_be_a_non_negative_int():
+    with pytest.raises(ValueError, match="seed must be None or an int >= 0, got -1"):
+        PolicyValueNet(6, 6, seed=-1)
+    assert state_bytes(PolicyValueNet(6, 6, seed=2**70)) == state_bytes(
+        PolicyValueNet(6, 6, seed=2**70))
