@@ -9,7 +9,6 @@ from __future__ import annotations
 import numbers
 
 import keras
-import numpy as np
 
 from net.config import NetConfig
 
@@ -18,22 +17,24 @@ TRUNK_FILTERS = (32, 64, 128)
 POLICY_FILTERS = 4
 VALUE_FILTERS = 2
 VALUE_HIDDEN = 64
+SEED_MODULUS = 2**62  # layer seeds stay in Keras' int64 range
 
 
 def _initializers(seed: int | None):
     """Yield (kernel_initializer, bias_initializer) pairs, one per layer, from one seed.
 
-    GlorotUniform kernels and zero biases are what tf.layers used in TF1. Each layer gets
-    its own seed drawn from numpy's SeedSequence(seed), so a given seed always gives the
-    same weights and any seed >= 0 fits Keras' 32-bit seeds.
+    GlorotUniform kernels and zero biases are what tf.layers used in TF1. Layer i gets the
+    integer seed (seed * 1000 + i) mod SEED_MODULUS, so a given seed always gives the same
+    weights and any seed >= 0 fits Keras' 64-bit seeds.
     """
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
                              or seed < 0):
         raise ValueError(f"seed must be None or an int >= 0, got {seed!r}")
-    sequence = None if seed is None else np.random.SeedSequence(int(seed))
+    index = 0
     while True:
-        layer_seed = None if sequence is None else int(sequence.spawn(1)[0].generate_state(1)[0])
+        layer_seed = None if seed is None else (int(seed) * 1000 + index) % SEED_MODULUS
         yield keras.initializers.GlorotUniform(seed=layer_seed), keras.initializers.Zeros()
+        index += 1
 
 
 def build_model(config: NetConfig, seed: int | None = None) -> keras.Model:
