@@ -61,9 +61,12 @@ def _newest_valid(ckpt_dir: Path, ckpt) -> tuple[int, int]:
 def harness(work: Path, config: Path, seed: int) -> dict:
     import random
 
-    import tensorflow  # noqa: F401  (imported once, before forking)
-
+    # imported once, before forking; no TensorFlow op runs in this process
+    import net.policy_value_net
     from pipeline import checkpoint as ckpt
+    from pipeline import cli, training  # noqa: F401
+    # children evaluate through the plain graph: no XLA compile at each start (test speed only)
+    net.policy_value_net.XLA_MAX_POINTS = 0
     rng = random.Random(seed)
     run_dir = work / "run"
     ckpt_dir = run_dir / "checkpoints"
