@@ -24,6 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="go on from the newest good checkpoint in --run-dir")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of a new run: sets run.seed and search.seed (default: the config's)")
+    parser.add_argument("--game-batch-num", type=int, default=None, metavar="N",
+                        help="train until N self-play games in all (sets training.game_batch_num; "
+                             "with --resume, extends or shortens the run)")
     parser.add_argument("--verbose", action="store_true",
                         help="also print one line per train step with its loss")
     parser.add_argument("--no-tensorboard", action="store_true",
@@ -49,6 +52,10 @@ def load_config(path) -> config_module.Config:
 
 def prepare_run(args) -> tuple[config_module.Config, Path]:
     """Check everything given before anything is created; returns the config and run directory."""
+    for flag, value in (("--seed", args.seed), ("--game-batch-num", args.game_batch_num),
+                        ("--stop-after", args.stop_after)):
+        if value is not None and value < (0 if flag == "--seed" else 1):
+            raise UsageError(f"{flag} must be {'>= 0' if flag == '--seed' else 'positive'}, got {value}")
     if args.resume:
         if args.run_dir is None:
             raise UsageError("--resume needs --run-dir DIR")
@@ -63,18 +70,16 @@ def prepare_run(args) -> tuple[config_module.Config, Path]:
         path = resolve_config_path(args.config)
         config = load_config(path)
         if args.seed is not None:
-            if args.seed < 0:
-                raise UsageError(f"--seed must be >= 0, got {args.seed}")
             config = config.replace("run", seed=args.seed).replace("search", seed=args.seed)
         run_dir = Path(args.run_dir) if args.run_dir else \
             Path("runs") / f"{path.stem}-{time.strftime('%Y%m%d-%H%M%S')}"
         if (run_dir / config_module.RUN_CONFIG_FILE).exists():
             raise UsageError(f"{run_dir} already holds a run: add --resume to go on with it, "
                              f"or choose another --run-dir")
+    if args.game_batch_num is not None:
+        config = config.replace("training", game_batch_num=args.game_batch_num)
     if args.verbose and not config.run.verbose:
         config = config.replace("run", verbose=True)
-    if args.stop_after is not None and args.stop_after < 1:
-        raise UsageError(f"--stop-after must be positive, got {args.stop_after}")
     return config, run_dir
 
 
@@ -97,7 +102,7 @@ def run(args) -> int:
     from .training import RunLog, TrainingRun
 
     run_dir.mkdir(parents=True, exist_ok=True)
-    if not args.resume:
+    if not args.resume or args.game_batch_num is not None:
         atomic_write_bytes(run_dir / config_module.RUN_CONFIG_FILE, config.to_yaml().encode())
     log = RunLog(run_dir)
     net = build_net(config)

@@ -68,15 +68,18 @@ class Progress:
 
 
 class StopRequested:
-    """First Ctrl-C: finish the round, checkpoint and stop. Second one: stop at once."""
+    """First Ctrl-C (or SIGTERM): finish the round, checkpoint and stop. A second: stop at once."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self, log):
         self.requested = False
         self._log = log
-        self._previous = None
+        self._previous = {}
 
     def __enter__(self):
-        self._previous = signal.signal(signal.SIGINT, self._handle)
+        for signum in self.SIGNALS:
+            self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
     def _handle(self, signum, frame):
@@ -87,7 +90,8 @@ class StopRequested:
                        "(Ctrl-C again to stop at once)")
 
     def __exit__(self, *exc):
-        signal.signal(signal.SIGINT, self._previous)
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
         return False
 
 

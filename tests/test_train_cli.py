@@ -81,7 +81,8 @@ def test_plot_script_draws_a_png(run_dir, tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_ctrl_c_finishes_the_round_and_writes_a_checkpoint(tmp_path, monkeypatch):
+def test_ctrl_c_finishes_the_round_and_writes_a_checkpoint_then_resume_and_extend(tmp_path,
+                                                                                  monkeypatch):
     from pipeline import selfplay
     real_play = selfplay.SelfPlayRounds.play
     calls = []
@@ -104,7 +105,12 @@ def test_ctrl_c_finishes_the_round_and_writes_a_checkpoint(tmp_path, monkeypatch
     assert cli.main(["train", "--resume", "--run-dir", str(run), "--no-tensorboard"]) == 0
     log = (run / "train.log").read_text()
     assert "resumed from ckpt-00000004.npz after batch 4\nbatch i:5," in log
-    assert "batch i:8," in log
+    assert "batch i:8," in log and "batch i:9," not in log
+    # a finished run can be extended
+    assert cli.main(["train", "--resume", "--run-dir", str(run), "--no-tensorboard",
+                     "--game-batch-num", "10"]) == 0
+    assert "resumed from ckpt-00000008.npz after batch 8\nbatch i:9," in (run / "train.log").read_text()
+    assert yaml.safe_load((run / "config.yaml").read_text())["training"]["game_batch_num"] == 10
 
 
 def test_damaged_checkpoints_fall_back_then_fail_clearly(tmp_path, capsys):
