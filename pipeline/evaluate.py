@@ -16,7 +16,7 @@ DEFAULT_MODEL = "models/6x6x4/best_policy.model"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=DEFAULT_MODEL, help="the model file to evaluate")
     parser.add_argument("--config", default=None,
-                        help="config giving the board (default: the config.yaml beside the model)")
+                        help="config giving the board; if None, the config.yaml beside the model")
     parser.add_argument("--playouts", type=int, default=400, help="the model's playouts per move")
     parser.add_argument("--pure-playouts", type=int, default=1000,
                         help="pure MCTS playouts per move")

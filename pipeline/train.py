@@ -19,14 +19,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", default=DEFAULT_CONFIG,
                         help="YAML config of a new run (a resumed run uses the one in its directory)")
     parser.add_argument("--run-dir", default=None,
-                        help="directory of the run (default: runs/<config name>-<date-time>)")
+                        help="directory of the run; if None, runs/<config name>-<date-time>")
     parser.add_argument("--resume", action="store_true",
                         help="go on from the newest good checkpoint in --run-dir")
     parser.add_argument("--seed", type=int, default=None,
-                        help="seed of a new run: sets run.seed and search.seed (default: the config's)")
+                        help="seed of a new run: sets run.seed and search.seed; if None, the config's")
     parser.add_argument("--game-batch-num", type=int, default=None, metavar="N",
-                        help="train until N self-play games in all (sets training.game_batch_num; "
-                             "with --resume, extends or shortens the run)")
+                        help="train until N self-play games in all (training.game_batch_num; "
+                             "with --resume, extends or shortens the run); if None, the config's")
     parser.add_argument("--verbose", action="store_true",
                         help="also print one line per train step with its loss")
     parser.add_argument("--no-tensorboard", action="store_true",
