@@ -14,7 +14,8 @@ Semantics (per tree; the reference trainer's AlphaZero search unless noted):
 A step walks every tree of the search to one leaf, evaluates all the non-terminal leaves with one
 call to ``evaluate(states float32 [B, 4, H, W]) -> (priors [B, H*W], values [B])`` and backs up,
 so trees never interact: a tree's search is the same whichever other trees share the batch,
-given an evaluator that treats each row on its own.
+given an evaluator that treats each row on its own. A ``deadline`` (a ``time.monotonic()`` value)
+is checked before every step: the playouts that run are the first ones of the search without it.
 """
 from __future__ import annotations
 
@@ -26,7 +27,16 @@ import numpy as np
 from gomoku.rules import EMPTY, is_winning_move
 
 from . import tree as T
+from .deadline import checked_deadline
 from .search_config import SearchConfig
+
+MIN_STEPS = 2  # a deadline never stops a run before: a new root's evaluation, then one move
+# Trees start with room for a whole run when n_playout is at most PREALLOCATE_PLAYOUTS; above
+# it they start at GROWING_START_NODES nodes, and a run with a deadline grows them as it goes,
+# CHUNK_STEPS steps at least at a time, so a huge n_playout cap costs only what the time allows.
+PREALLOCATE_PLAYOUTS = 2**14
+GROWING_START_NODES = 2**10
+CHUNK_STEPS = 256
 
 
 def _positive_int(name: str, value) -> int:
@@ -39,13 +49,14 @@ class BatchedSearch:
     """``n_trees`` search trees over one board size, each with its own root position.
 
     A tree is set with ``reset(i, board)`` and moved on with ``advance(i, move)`` (which keeps
-    the subtree of the move). ``run`` adds ``config.n_playout`` playouts to each chosen tree, so
-    a root's visit count is its reused visits plus ``n_playout``. The search never keeps a Board:
-    it copies the position.
+    the subtree of the move). ``run`` adds ``config.n_playout`` playouts to each chosen tree
+    (fewer when its deadline passes), so a root's visit count is its reused visits plus the
+    playouts run. The search never keeps a Board: it copies the position.
 
     ``n_threads`` > 1 splits the trees of a ``run`` into that many parts, each stepped by its own
     thread with its own evaluator calls (``evaluate`` must then be thread-safe): one part's tree
-    work, which releases the GIL, overlaps another's network call. Results do not change.
+    work, which releases the GIL, overlaps another's network call. Results do not change (with a
+    deadline, each part checks it on its own, so parts may stop a step apart).
 
     Counters for benchmarks: ``evaluate_calls``, ``evaluated_positions``, ``evaluate_seconds``
     (summed over threads) and ``steps`` (playout steps of one part).
@@ -60,7 +71,9 @@ class BatchedSearch:
         self.n_trees = _positive_int("n_trees", n_trees)
         self.n_threads = _positive_int("n_threads", n_threads)
         self.config = config
-        self.arrays = T.TreeArrays(self.n_trees, config.n_playout + 1, self.n_moves)
+        capacity = config.n_playout + 1 if config.n_playout <= PREALLOCATE_PLAYOUTS \
+            else GROWING_START_NODES
+        self.arrays = T.TreeArrays(self.n_trees, capacity, self.n_moves)
         g, a = self.n_trees, self.n_moves
         self._stones = np.zeros((g, a), np.int8)  # int8 [G, A]: each walk's leaf position
         self._leaf_node = np.zeros(g, np.int32)  # int32 [G]
@@ -133,31 +146,33 @@ class BatchedSearch:
         self._noise_pending[i] = False
 
     # -- search ------------------------------------------------------------------------------
-    def _ensure_capacity(self, trees: np.ndarray) -> None:
-        """Each playout makes at most one node: grow all trees if one might run out."""
-        needed = int(self.arrays.n_nodes[trees].max()) + self.config.n_playout
+    def _ensure_capacity(self, trees: np.ndarray, steps: int) -> None:
+        """Each playout makes at most one node: grow all trees if one might run out in ``steps``."""
+        needed = int(self.arrays.n_nodes[trees].max()) + steps
         if needed > self.arrays.capacity:
             self.arrays.grow(max(needed, 2 * self.arrays.capacity))
             self._renumber = np.zeros(self.arrays.capacity, np.int32)
 
-    def run(self, evaluate, trees=None, root_noise=None) -> None:
+    def run(self, evaluate, trees=None, root_noise=None, deadline=None) -> np.ndarray:
         """``config.n_playout`` playouts on each tree of ``trees`` (default: all), in lock step.
 
         ``root_noise`` (float [len(trees), A], zero on occupied points) is mixed into each root's
         priors with weight ``config.dirichlet_weight``: now if the root is expanded, else as soon
-        as the first playout expands it.
+        as the first playout expands it. ``deadline`` (a ``time.monotonic()`` value, None for
+        none): no step starts after it, but at least min(MIN_STEPS, n_playout) run.
+        Returns the playouts each tree of ``trees`` received, int64 [len(trees)].
         """
+        deadline = checked_deadline(deadline)
         trees = np.arange(self.n_trees, dtype=np.int32) if trees is None \
             else np.asarray(trees, dtype=np.int32).reshape(-1)
         if trees.size == 0:
-            return
+            return np.zeros(0, np.int64)
         if trees.min() < 0 or trees.max() >= self.n_trees or np.unique(trees).size != trees.size:
             raise ValueError(f"trees must be distinct indices in range({self.n_trees})")
         ar = self.arrays
         over = trees[ar.state[trees, T.ROOT] == T.TERMINAL]
         if over.size:
             raise ValueError(f"tree {over[0]}'s root is a finished game: reset it before searching")
-        self._ensure_capacity(trees)
         weight = self.config.dirichlet_weight
         if root_noise is not None:
             root_noise = np.asarray(root_noise, dtype=np.float32)
@@ -168,27 +183,47 @@ class BatchedSearch:
             T.add_root_noise(trees, self._root_noise, self._noise_pending, weight,
                              ar.child_prior, ar.state, ar.root_stones)
         parts = np.array_split(trees, min(self.n_threads, trees.size))
-        if len(parts) == 1:
-            counts = [self._playouts(evaluate, trees, weight, 0)]
-        else:
-            with ThreadPoolExecutor(len(parts)) as pool:
-                counts = list(pool.map(self._playouts, [evaluate] * len(parts), parts,
-                                       [weight] * len(parts), range(len(parts))))
-        for calls, positions, seconds in counts:
-            self.evaluate_calls += calls
-            self.evaluated_positions += positions
-            self.evaluate_seconds += seconds
-        self.steps += self.config.n_playout
+        done = np.zeros(len(parts), np.int64)  # int64 [P]: steps run by each part
+        n_playout = self.config.n_playout
+        while done.max() < n_playout:
+            # without a deadline, one chunk of n_playout steps; with one, chunks that fit the
+            # trees' room (or CHUNK_STEPS, growing them), until a part stops at the deadline
+            steps = n_playout - int(done.max())
+            if deadline is not None:
+                room = self.arrays.capacity - int(self.arrays.n_nodes[trees].max())
+                steps = min(steps, max(room, CHUNK_STEPS))
+            self._ensure_capacity(trees, steps)
+            min_steps = max(MIN_STEPS - int(done.min()), 0)
+            args = [(evaluate, part, weight, i, steps, deadline, min_steps)
+                    for i, part in enumerate(parts)]
+            if len(parts) == 1:
+                counts = [self._playouts(*args[0])]
+            else:
+                with ThreadPoolExecutor(len(parts)) as pool:
+                    counts = list(pool.map(lambda a: self._playouts(*a), args))
+            for i, (ran, calls, positions, seconds) in enumerate(counts):
+                done[i] += ran
+                self.evaluate_calls += calls
+                self.evaluated_positions += positions
+                self.evaluate_seconds += seconds
+            self.steps += max(ran for ran, *_ in counts)
+            if min(ran for ran, *_ in counts) < steps:
+                break  # the deadline passed
+        return np.repeat(done, [part.size for part in parts])
 
-    def _playouts(self, evaluate, trees: np.ndarray, weight: float, part: int):
-        """``n_playout`` lock-step playouts on ``trees`` with the buffers of thread ``part``.
+    def _playouts(self, evaluate, trees: np.ndarray, weight: float, part: int, n_steps: int,
+                  deadline: float | None, min_steps: int):
+        """``n_steps`` lock-step playouts on ``trees`` with the buffers of thread ``part``, the
+        ones after the first ``min_steps`` only while ``deadline`` has not passed.
 
-        Returns (evaluator calls, positions evaluated, seconds inside the evaluator).
+        Returns (steps run, evaluator calls, positions evaluated, seconds inside the evaluator).
         """
         ar = self.arrays
         eval_trees, states = self._batches[part]
         calls, positions, seconds = 0, 0, 0.0
-        for _ in range(self.config.n_playout):
+        for step in range(n_steps):
+            if deadline is not None and step >= min_steps and time.monotonic() >= deadline:
+                return step, calls, positions, seconds
             n_eval = T.select_leaves(trees, self.width, self.height, self.n_in_row,
                                      self.config.c_puct, *ar.node_arrays(), *ar.root_arrays(),
                                      self._stones, self._leaf_node, self._leaf_value, eval_trees,
@@ -205,7 +240,7 @@ class BatchedSearch:
                                 self._leaf_value, self._stones, ar.child_node, ar.child_prior,
                                 ar.parent, ar.visits, ar.value_sum, ar.state, self._root_noise,
                                 self._noise_pending, weight)
-        return calls, positions, seconds
+        return n_steps, calls, positions, seconds
 
     def _check_output(self, priors, values, n: int):
         priors = np.ascontiguousarray(priors, dtype=np.float32)
@@ -226,8 +261,9 @@ class BatchedSearch:
         T.root_child_visits(trees, self.arrays.child_node, self.arrays.visits, out)
         return out
 
-    def search(self, boards, evaluate) -> np.ndarray:
-        """Evaluation play: a fresh noiseless search of each board (tree ``i`` for ``boards[i]``).
+    def search(self, boards, evaluate, deadline=None) -> np.ndarray:
+        """Evaluation play: a fresh noiseless search of each board (tree ``i`` for ``boards[i]``),
+        ``config.n_playout`` playouts, fewer if ``deadline`` passes (as in ``run``).
 
         Returns the root visit counts, int32 [len(boards), A]; ``most_visited`` picks the moves.
         """
@@ -236,7 +272,7 @@ class BatchedSearch:
         for i, board in enumerate(boards):
             self.reset(i, board)
         trees = np.arange(len(boards), dtype=np.int32)
-        self.run(evaluate, trees)
+        self.run(evaluate, trees, deadline=deadline)
         return self.root_visits(trees)
 
 

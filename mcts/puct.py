@@ -1,14 +1,20 @@
 """MCTSPlayer: the reference trainer's AlphaZero player, over a one-tree BatchedSearch.
 
 Invariants:
-- ``policy_value_fn(board)`` returns ``(iterable of (move, prior), value)`` for the player to move
-  on ``board``, as the reference's does; it is only called on positions where the game goes on.
+- The player sees its network through one of two functions, given at construction:
+  ``policy_value_fn(board)`` returns ``(iterable of (move, prior), value)`` for the player to move
+  on ``board``, as the reference's does (a Board is rebuilt for every leaf); or the batched
+  ``evaluate(states float32 [B, 4, H, W]) -> (priors [B, H*W], values [B])`` that the search
+  calls directly (``net.PolicyValueNet.evaluate``, the fast path; here B = 1). Either is only
+  called on positions where the game goes on.
 - The player's own generator (``seed``) draws its root noise and its moves, in that order, so a
   player with seed ``s`` plays a self-play game exactly as game 0 of ``mcts.selfplay`` with seed
   ``s`` does, for the same evaluator.
 - Self-play (``is_selfplay=1``): Dirichlet noise on the root's priors, the tree of the move played
   is kept for the next call (when that call's board is the position after the move). Otherwise
   every call searches a new tree without noise.
+- A ``deadline`` given to ``get_action`` only cuts the search short: the playouts run are the
+  first ones of the search without it, so the seed still fixes everything but their number.
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from gomoku.board import Board
 from gomoku.rules import EMPTY
 
 from .batched import BatchedSearch, dirichlet_noise, visit_distribution
+from .deadline import checked_deadline
 from .search_config import SearchConfig, game_rng
 
 
@@ -62,10 +69,21 @@ def evaluator_from_policy_value_fn(policy_value_fn, n_in_row: int, start_player:
 
 
 class MCTSPlayer:
-    """AI player based on PUCT search guided by a policy-value function (reference interface)."""
+    """AI player based on PUCT search guided by a policy-value function (reference interface).
 
-    def __init__(self, policy_value_fn, c_puct=5, n_playout=400, is_selfplay=0, *, seed=0,
-                 dirichlet_alpha=0.3, dirichlet_weight=0.25):
+    Give exactly one of ``policy_value_fn`` (the reference's, positional) and ``evaluate=``
+    (batched, faster): ``MCTSPlayer(net.policy_value_fn)`` and ``MCTSPlayer(evaluate=net.evaluate)``
+    search the same tree. ``playouts`` is the number of playouts the last ``get_action`` ran
+    (0 before the first).
+    """
+
+    def __init__(self, policy_value_fn=None, c_puct=5, n_playout=400, is_selfplay=0, *,
+                 evaluate=None, seed=0, dirichlet_alpha=0.3, dirichlet_weight=0.25):
+        if (policy_value_fn is None) == (evaluate is None):
+            raise ValueError("MCTSPlayer needs exactly one of policy_value_fn and evaluate=")
+        for name, fn in (("policy_value_fn", policy_value_fn), ("evaluate", evaluate)):
+            if fn is not None and not callable(fn):
+                raise ValueError(f"{name} must be callable, got {type(fn).__name__}")
         self.config = SearchConfig(c_puct=c_puct, n_playout=n_playout, seed=seed,
                                    dirichlet_alpha=dirichlet_alpha,
                                    dirichlet_weight=dirichlet_weight)
@@ -73,8 +91,9 @@ class MCTSPlayer:
         self._is_selfplay = bool(is_selfplay)
         self._rng = game_rng(self.config.seed, 0)
         self._search = None  # BatchedSearch of one tree, made for the first board's size
-        self._evaluate = None
+        self._evaluate = evaluate
         self._reusable = False  # the tree's root is the position after the last move played
+        self.playouts = 0
         self.player = None
 
     def set_player_ind(self, p):
@@ -91,8 +110,9 @@ class MCTSPlayer:
             self._search = BatchedSearch(board.width, board.height, board.n_in_row, 1,
                                          self.config)
             self._reusable = False
-        self._evaluate = evaluator_from_policy_value_fn(self._policy_value_fn, board.n_in_row,
-                                                        board.start_player)
+        if self._policy_value_fn is not None:
+            self._evaluate = evaluator_from_policy_value_fn(self._policy_value_fn,
+                                                            board.n_in_row, board.start_player)
         return self._search
 
     def _tree_is_at(self, board: Board) -> bool:
@@ -101,14 +121,18 @@ class MCTSPlayer:
                 and ar.root_last[0] == board.last_move
                 and np.array_equal(ar.root_stones[0], board.stones))
 
-    def get_action(self, board: Board, temp=1e-3, return_prob=0):
+    def get_action(self, board: Board, temp=1e-3, return_prob=0, deadline=None):
         """A move sampled from the root visits at ``temp``, or ``(move, move_probs float64 [H*W])``.
 
-        Raises ValueError when the game is already over.
+        ``deadline`` (a ``time.monotonic()`` value, None for none) stops the search early:
+        ``n_playout`` playouts at most, none started after the deadline, at least two (a new
+        root's evaluation and one move) when ``n_playout`` >= 2. Raises ValueError when the game
+        is already over.
         """
         ended, winner = board.game_end()
         if ended:
             raise ValueError(f"get_action: the game is over (winner {winner}), no move to choose")
+        deadline = checked_deadline(deadline)
         search = self._search_for(board)
         if not self._tree_is_at(board):
             search.reset(0, board)
@@ -116,7 +140,7 @@ class MCTSPlayer:
         noise = None
         if self._is_selfplay and self.config.dirichlet_weight > 0:
             noise = dirichlet_noise(self._rng, legal, self.config.dirichlet_alpha)[None]
-        search.run(self._evaluate, root_noise=noise)
+        self.playouts = int(search.run(self._evaluate, root_noise=noise, deadline=deadline)[0])
         move_probs = visit_distribution(search.root_visits()[0], legal, temp)
         move = int(self._rng.choice(move_probs.size, p=move_probs))
         if self._is_selfplay:

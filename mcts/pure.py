@@ -11,22 +11,56 @@ Semantics kept from the reference trainer (AlphaZero_Gomoku ``mcts_pure.py``):
 - the most visited root move is played; the tree lives for one move only.
 
 The whole search of a move is one compiled call on flat arrays allocated for that call, so nothing
-is kept between moves (memory per call: about 12 bytes x n_playout x H*W).
+is kept between moves (memory per call: about 12 bytes x H*W per node, at most n_playout nodes).
+A search with a deadline checks the clock every CLOCK_CHECK_EVERY playouts and starts none after
+the deadline has passed; with a large ``n_playout`` cap its arrays start small and double as the
+tree grows, so the cap costs memory only for the playouts the time allows.
 """
 from __future__ import annotations
 
 import math
+import time
 
 import numba
 import numpy as np
 
 from gomoku.rules import EMPTY, is_winning_move
 
+from .deadline import checked_deadline
 from .rollout import random_rollout
 
 ROOT = 0
 UNEXPANDED = -1  # children_index: no node has been made for this move yet
 SEED_BOUND = 2**32  # numba's generator takes a 32-bit seed
+NO_DEADLINE = np.inf
+MIN_PLAYOUTS = 2  # a deadline never stops a search before this: the root's evaluation and one move
+# Reading the clock from compiled code costs about 2 us inside a search (the trip into the
+# interpreter, and the caches it disturbs), a playout 3-5 us at 6x6 and ~16 us at 15x15 on the
+# development machine: a read every 128 playouts costs under 0.5 % at 6x6 and stops a search at
+# most ~2 ms after its deadline at 15x15 (scripts/bench_deadline.py).
+CLOCK_CHECK_EVERY = 128
+# A timed search allocates its n_playout cap at once when that is at most this many node-move
+# cells (12 bytes each); above it, its arrays start at GROWING_START_NODES and double as needed,
+# so a huge cap costs memory only for the playouts the time allows.
+PREALLOCATE_CELLS = 2**20
+GROWING_START_NODES = 1024
+
+
+@numba.njit(cache=True)
+def _monotonic():
+    """``time.monotonic()`` from compiled code (takes the GIL for the call)."""
+    with numba.objmode(now="float64"):
+        now = time.monotonic()
+    return now
+
+
+@numba.njit(cache=True, nogil=True)
+def _grown(array, n_rows, fill):
+    """A copy of ``array`` [R, ...] with ``n_rows`` >= R rows, the new ones set to ``fill``."""
+    out = np.empty((n_rows,) + array.shape[1:], array.dtype)
+    out[:array.shape[0]] = array
+    out[array.shape[0]:] = fill
+    return out
 
 
 @numba.njit(cache=True, nogil=True)
@@ -47,17 +81,27 @@ def _select_action(stones, node, n_empty, c_puct, node_visits, children_visits,
 
 
 @numba.njit(cache=True, nogil=True)
-def search(root_stones, width, height, n_in_row, to_play, c_puct, n_playout, seed):
-    """Run ``n_playout`` playouts from ``root_stones`` (int8 [H*W], read only).
+def search(root_stones, width, height, n_in_row, to_play, c_puct, n_playout, seed,
+           deadline=NO_DEADLINE, check_every=CLOCK_CHECK_EVERY):
+    """Run ``n_playout`` playouts from ``root_stones`` (int8 [H*W], read only), fewer if the
+    ``deadline`` (a ``time.monotonic()`` value) passes first.
 
     Precondition: the game is not over at the root (an empty point exists, no line of n) and
-    ``to_play`` (1 or 2) is the player to move; ``n_playout`` >= 1.
-    Returns the visit counts of the root's moves, int32 [H*W] (0 on occupied points).
+    ``to_play`` (1 or 2) is the player to move; ``n_playout`` >= 1, ``check_every`` >= 1.
+    With a deadline the clock is read before playout MIN_PLAYOUTS and every ``check_every``
+    playouts after it; no playout starts once the deadline has passed (but at least
+    min(MIN_PLAYOUTS, n_playout) run). The playouts that run are the first ones of the search
+    without a deadline: the same seed gives the same tree, cut short.
+    Returns the visit counts of the root's moves, int32 [H*W] (0 on occupied points); the
+    playouts run are their sum plus one (the first playout evaluates the root).
     """
     np.random.seed(seed)
     n_actions = root_stones.shape[0]
+    timed = deadline < NO_DEADLINE
     # the root, then at most one new node per playout after the first
     n_nodes = n_playout
+    if timed and n_playout * n_actions > PREALLOCATE_CELLS:
+        n_nodes = min(n_playout, GROWING_START_NODES)
     node_visits = np.zeros(n_nodes, np.int32)  # int32 [N]
     node_terminal = np.zeros(n_nodes, np.bool_)  # bool [N]: the game is over at the node
     node_terminal_value = np.zeros(n_nodes, np.float32)  # float32 [N]: for the player to move
@@ -75,7 +119,20 @@ def search(root_stones, width, height, n_in_row, to_play, c_puct, n_playout, see
             root_empty += 1
 
     node_count = 1
-    for _ in range(n_playout):
+    next_check = MIN_PLAYOUTS
+    for playout in range(n_playout):
+        if timed and playout == next_check:
+            if _monotonic() >= deadline:
+                break
+            next_check += check_every
+        if node_count == n_nodes < n_playout:  # a timed search's tree may need more nodes
+            n_nodes = min(2 * n_nodes, n_playout)
+            node_visits = _grown(node_visits, n_nodes, 0)
+            node_terminal = _grown(node_terminal, n_nodes, False)
+            node_terminal_value = _grown(node_terminal_value, n_nodes, 0.0)
+            children_index = _grown(children_index, n_nodes, UNEXPANDED)
+            children_visits = _grown(children_visits, n_nodes, 0)
+            children_value_sum = _grown(children_value_sum, n_nodes, 0.0)
         stones[:] = root_stones
         player, n_empty = to_play, root_empty
         node, depth = ROOT, 0
@@ -132,14 +189,16 @@ class MCTSPurePlayer:
     """A player choosing its moves by pure-rollout MCTS (see the module docstring).
 
     ``seed`` (int or None) seeds the player's own generator, which draws one search seed per move:
-    the same seed and the same positions give the same moves. The board passed to
-    ``get_action`` is never modified.
+    the same seed and the same positions give the same moves (a deadline only cuts a move's
+    search short). The board passed to ``get_action`` is never modified. ``playouts`` is the
+    number of playouts the last ``get_action`` ran (0 before the first).
     """
 
     def __init__(self, c_puct=5, n_playout=1000, seed=None):
         self.c_puct = _positive_float("c_puct", c_puct)
         self.n_playout = _positive_int("n_playout", n_playout)
         self._rng = np.random.default_rng(seed)
+        self.playouts = 0
         self.player = None
 
     def set_player_ind(self, p):
@@ -148,19 +207,25 @@ class MCTSPurePlayer:
     def reset_player(self):
         """Nothing to forget: the tree is built afresh for every move and dropped after it."""
 
-    def get_action(self, board, temp=1e-3, return_prob=0):
+    def get_action(self, board, temp=1e-3, return_prob=0, deadline=None):
         """The most visited root move, or ``(move, visit distribution float64 [H*W])``.
 
         ``temp`` exists for the shared player interface; as in the reference, the pure player
-        always plays its most visited move. Raises ValueError when the game is already over.
+        always plays its most visited move. ``deadline`` (a ``time.monotonic()`` value, None for
+        none) stops the search early: ``n_playout`` playouts at most, no playout started after
+        the deadline, at least two (the root's evaluation and one move) when ``n_playout`` >= 2,
+        so a move is always chosen by the search. Raises ValueError when the game is already over.
         """
         ended, winner = board.game_end()
         if ended:
             raise ValueError(f"get_action: the game is over (winner {winner}), no move to choose")
+        deadline = checked_deadline(deadline)
         visits = search(board.stones, board.width, board.height, board.n_in_row,
                         board.current_player, _positive_float("c_puct", self.c_puct),
                         _positive_int("n_playout", self.n_playout),
-                        int(self._rng.integers(SEED_BOUND)))
+                        int(self._rng.integers(SEED_BOUND)),
+                        NO_DEADLINE if deadline is None else deadline)
+        self.playouts = int(visits.sum()) + 1
         move = int(np.argmax(np.where(board.stones == EMPTY, visits, -1)))
         if not return_prob:
             return move
