@@ -10,7 +10,7 @@ from .cli import UsageError
 from .train import REPO_ROOT, load_config, resolve_config_path
 
 HELP = "play a saved model against pure MCTS (games in parallel) and print the score"
-DEFAULT_MODEL = "models/6x6x4/best_policy.model"
+DEFAULT_MODEL = "models/6x6x4/best_policy.model"  # also the default of play and pbrain
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
