@@ -33,13 +33,9 @@ OWN, OPPONENT, WINNING_LINE = 1, 2, 3  # BOARD fields; 3 marks a finished line i
 MAX_LINE_BYTES = 4096  # longer input lines are dropped with an ERROR
 MAX_BOARD_SIDE = 100  # START / RECTSTART above this are refused (memory)
 UNLIMITED_MS = 2147483647  # time_left sent when the match has no time limit
-MIN_PLAYOUTS = 2  # even when no time is left, a move is searched this much
 MOVES_TO_PLAN = 20  # the match clock is spread over at most this many own moves
-CALIBRATION_PLAYOUTS = 32
-ANYTIME_SHARE = 0.8  # of a move's budget, for a search that checks the deadline as it goes
-PLANNED_SHARE = 0.5  # of a move's budget, for a search whose playouts are fixed beforehand
-SEARCH_MARGIN_S = 0.05
-COST_MEMORY = 3  # searches whose speed the next playout count is based on
+SEARCH_SHARE = 0.85  # of a move's budget, for the search; the rest absorbs a late stop
+SEARCH_MARGIN_S = 0.05  # also kept back from every budget: answer, pipes, scheduling
 ECHO_CHARS = 40  # how much of a bad line an answer quotes
 
 
@@ -70,32 +66,12 @@ class TimeControl:
         return min(limits) if limits else None
 
 
-def search_time(budget: float, anytime: bool) -> float:
-    """The part of a budget the search may use; the rest covers set-up and the answer, and, for a
-    search whose playouts are fixed before it starts, a search slower than planned (measured on a
-    busy 2-core machine: the cost of a pure MCTS playout varies up to 1.7 times between searches,
-    and grows with the tree)."""
-    return max(0.0, (ANYTIME_SHARE if anytime else PLANNED_SHARE) * budget - SEARCH_MARGIN_S)
-
-
-@dataclass
-class PlayoutClock:
-    """Seconds per playout measured on recent searches, to fit the playouts into a budget.
-
-    The search of a move is one call that cannot be interrupted, so the number of playouts is
-    chosen before it starts: ``seconds / cost``, with the highest cost of the last few searches
-    (each includes its fixed overhead, so the estimate errs towards fewer playouts).
-    """
-
-    recent: list[float] = field(default_factory=list)  # seconds per playout, newest last
-
-    def playouts(self, cap: int, seconds: float | None) -> int:
-        if seconds is None or not self.recent:
-            return cap
-        return max(MIN_PLAYOUTS, min(cap, int(seconds / max(self.recent))))
-
-    def record(self, n_playout: int, seconds: float) -> None:
-        self.recent = (self.recent + [max(seconds, 1e-7) / n_playout])[-COST_MEMORY:]
+def search_time(budget: float) -> float:
+    """The part of a budget the search may use: it stops its playouts at this deadline and then
+    needs a little time to answer. The rest covers a search that stops late (the last network
+    call or run of playouts started before the deadline, a process descheduled on a busy
+    machine) and the answer's way through the pipes."""
+    return max(0.0, SEARCH_SHARE * budget - SEARCH_MARGIN_S)
 
 
 @dataclass
@@ -105,8 +81,8 @@ class Engine:
     brain: Brain
     n_in_row: int
     clock: TimeControl = field(default_factory=TimeControl)
-    playout_clock: PlayoutClock = field(default_factory=PlayoutClock)
     board_config: BoardConfig | None = None  # None until START / RECTSTART
+    player: object = None  # the brain's player for board_config, made at START / RECTSTART
     stones: list[tuple[int, int]] = field(default_factory=list)  # (move, OWN or OPPONENT) in order
     board_lines: list[str] | None = None  # the lines of a BOARD block being read
     finished: bool = False
@@ -147,24 +123,15 @@ class Engine:
         except ValueError as exc:
             raise ProtocolError(str(exc)) from None
         self.board_config, self.stones = config, []
-        if not self.brain.anytime:
-            self._calibrate()
+        self.player = self.brain.make_player(config)
         return ["OK"]
 
     def warm_up(self) -> None:
-        """One short search before the first command: compiles the search and traces the net."""
+        """A search of the fewest playouts before the first command: compiles the search and
+        traces the net, so that START and the first move answer quickly."""
         side = max(6, self.n_in_row)
         config = self.brain.board or BoardConfig(side, side, self.n_in_row)
-        self.brain.make_player(config, MIN_PLAYOUTS).get_action(config.new_board())
-
-    def _calibrate(self) -> None:
-        """Time a short search on the empty board, so the first move can plan its playouts."""
-        board = self.board_config.new_board()
-        n = min(CALIBRATION_PLAYOUTS, self.brain.n_playout)
-        start = time.monotonic()
-        self.brain.make_player(self.board_config, n).get_action(board)
-        self.playout_clock = PlayoutClock()  # speeds on another board size do not count
-        self.playout_clock.record(n, time.monotonic() - start)
+        self.brain.make_player(config).get_action(config.new_board(), deadline=time.monotonic())
 
     def _restart(self, rest: str, received: float) -> list[str]:
         self._need_board("RESTART")
@@ -286,33 +253,22 @@ class Engine:
     def _think(self, received: float) -> list[str]:
         """Search this engine's move within the time budget, play it and answer ``x,y``.
 
-        An anytime player (a net) gets the deadline itself; pure MCTS gets the number of playouts
-        that its recent speed says fits.
+        The budget counts from the command's arrival; the search gets its deadline (the brain's
+        playouts being the most it runs) and always runs a few playouts, even out of time.
         """
         board = self.position()
         budget = self.clock.budget(len(board.availables))
-        anytime = self.brain.anytime
         start = time.monotonic()
-        seconds = None if budget is None else \
-            max(0.0, search_time(budget, anytime) - (start - received))
-        if anytime:
-            player = self.brain.make_player(self.board_config, self.brain.n_playout)
-            player.set_player_ind(board.current_player)
-            move = int(player.get_action(board, deadline=None if seconds is None else start + seconds))
-            n = player.playouts
-        else:
-            n = self.playout_clock.playouts(self.brain.n_playout, seconds)
-            player = self.brain.make_player(self.board_config, n)
-            player.set_player_ind(board.current_player)
-            move = int(player.get_action(board))
-            self.playout_clock.record(n, time.monotonic() - start)
+        self.player.set_player_ind(board.current_player)
+        move = int(self.player.get_action(
+            board, deadline=None if budget is None else received + search_time(budget)))
         took = time.monotonic() - start
         if move not in board.availables:  # never answer an illegal move, whatever the search says
             move = board.availables[0]
         self.stones.append((move, OWN))
         width = self.board_config.width
         budget_text = "none" if budget is None else f"{budget:.3f}s"
-        return [f"MESSAGE {n} playouts in {took:.3f}s, budget {budget_text}",
+        return [f"MESSAGE {self.player.playouts} playouts in {took:.3f}s, budget {budget_text}",
                 f"{move % width},{move // width}"]
 
 
@@ -406,15 +362,17 @@ def _answer_lines(engine: Engine, stream, out) -> None:
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--model", default=str(DEFAULT_MODEL),
-                        help="saved policy-value net; START answers ERROR for other board sizes")
+    parser.add_argument("--model", default=DEFAULT_MODEL,
+                        help="saved policy-value net; START answers ERROR for other board sizes "
+                             "(a relative path not found here is looked up in the repository)")
     parser.add_argument("--playouts", type=int, default=400,
                         help="playouts per move at most (fewer when the time limits require)")
     parser.add_argument("--pure", type=int, default=None, metavar="N",
                         help="play pure MCTS with at most N playouts per move, on any board size")
     parser.add_argument("--n-in-row", type=int, default=None,
                         help="stones in a row that win (default: the model's rule; 5 with --pure)")
-    parser.add_argument("--seed", type=int, default=None, help="seed of the pure MCTS rollouts")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of the player (pure MCTS rollouts; the net's ties)")
 
 
 def run(args) -> int:

@@ -8,26 +8,22 @@ at the bottom; a move is ``row * width + col``.
 """
 from __future__ import annotations
 
-import math
 import re
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
-
 import mcts
-from gomoku import EMPTY, Board, BoardConfig
+from gomoku import Board, BoardConfig
 from gomoku.ascii import SYMBOLS, render
 
 from .cli import UsageError
+from .evaluate import DEFAULT_MODEL
+from .train import REPO_ROOT
 
 HELP = "play a game in the console against the trained model (or pure MCTS with --pure N)"
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_MODEL = REPO_ROOT / "models" / "6x6x4" / "best_policy.model"  # as `evaluate`
 DEFAULT_PURE_BOARD = "6x6x4"
 C_PUCT = 5.0
 QUIT_WORDS = {"q", "quit", "exit"}
@@ -39,60 +35,14 @@ class Brain:
     """A way to make players: a net with its board, or pure MCTS on any board.
 
     ``board`` is the one board a net was trained for (None for pure MCTS, which plays any board of
-    at least ``n_in_row`` points a side); ``make_player(board_config, n_playout)`` returns a fresh
-    player with the reference interface (``get_action(board)`` -> move). When ``anytime``, the
-    player's ``get_action`` also takes ``deadline=`` and reports ``playouts`` afterwards.
+    at least ``n_in_row`` points a side); ``make_player(board_config)`` returns a fresh player
+    with the reference interface, whose ``get_action(board, deadline=None)`` -> move stops its
+    search at a ``time.monotonic()`` deadline and sets ``playouts`` to the playouts it ran.
     """
 
     label: str
     board: BoardConfig | None
-    n_playout: int
-    make_player: Callable[[BoardConfig, int], object]
-    anytime: bool = False
-
-
-class NetPlayer:
-    """Evaluation play of a net: a new noiseless PUCT tree each move, its most visited move.
-
-    The search of ``mcts.MCTSPlayer(policy_value_fn)`` (the same tree and numbers), fed by the net's
-    batched ``evaluate(states [B, 4, H, W]) -> (priors [B, H*W], values [B])`` instead of a Board
-    rebuilt at every leaf, which is faster. With a ``deadline`` (``time.monotonic()`` seconds) the
-    playouts run in rounds of at most ROUND_PLAYOUTS on the same tree, and no round starts that
-    the last one's duration says would end past the deadline; the first round always runs.
-    """
-
-    ROUND_PLAYOUTS = 16
-
-    def __init__(self, evaluate, n_playout: int, c_puct: float = C_PUCT):
-        self._evaluate = evaluate
-        self.n_playout = n_playout
-        self.c_puct = c_puct
-        self.playouts = 0  # searched for the last move
-        self.visits = None  # int32 [H*W]: the last search's root visit counts
-        self.player = None
-
-    def set_player_ind(self, p):
-        self.player = p
-
-    def reset_player(self):
-        """Nothing to forget: every move is searched on a new tree."""
-
-    def get_action(self, board: Board, deadline: float | None = None) -> int:
-        rounds = 1 if deadline is None else math.ceil(self.n_playout / self.ROUND_PLAYOUTS)
-        per_round = math.ceil(self.n_playout / rounds)
-        search = mcts.BatchedSearch(board.width, board.height, board.n_in_row, 1,
-                                    mcts.SearchConfig(c_puct=self.c_puct, n_playout=per_round))
-        search.reset(0, board)
-        self.playouts = 0
-        for _ in range(rounds):
-            start = time.monotonic()
-            search.run(self._evaluate)
-            self.playouts += per_round
-            now = time.monotonic()
-            if deadline is not None and now + (now - start) > deadline:
-                break
-        self.visits = search.root_visits()[0]
-        return int(np.argmax(np.where(board.stones == EMPTY, self.visits, -1)))
+    make_player: Callable[[BoardConfig], object]
 
 
 def parse_board_spec(text: str) -> BoardConfig:
@@ -135,22 +85,34 @@ def model_board_config(model_path: Path, width: int, height: int,
         raise UsageError(f"{model_path}: {exc} (give the rule with --n-in-row)") from None
 
 
+def resolve_model(model: str) -> Path:
+    """``model`` as given, or under the repository root when it is a relative path not found from
+    the working directory (as `evaluate` does), so the default works from anywhere."""
+    path = Path(model)
+    if not path.exists() and not path.is_absolute() and (REPO_ROOT / path).exists():
+        return REPO_ROOT / path
+    return path
+
+
 def load_brain(model: str, playouts: int, pure: int | None, n_in_row: int | None = None,
                seed: int | None = None) -> Brain:
-    """The net saved at ``model`` searching ``playouts`` PUCT playouts, or pure MCTS with ``pure``.
+    """The net saved at ``model`` searching ``playouts`` PUCT playouts, or pure MCTS with ``pure``
+    playouts; either at most, when a move has a deadline.
 
     Imports TensorFlow only for a net. Raises UsageError for a bad count or an unusable model.
     """
+    if seed is not None and seed < 0:
+        raise UsageError(f"--seed must be >= 0, got {seed}")
     if pure is not None:
         if pure < 1:
             raise UsageError(f"--pure must be a positive playout count, got {pure}")
 
-        def make_pure(board: BoardConfig, n_playout: int):
-            return mcts.MCTSPurePlayer(c_puct=C_PUCT, n_playout=n_playout, seed=seed)
-        return Brain(f"pure MCTS ({pure} playouts)", None, pure, make_pure)
+        def make_pure(board: BoardConfig):
+            return mcts.MCTSPurePlayer(c_puct=C_PUCT, n_playout=pure, seed=seed)
+        return Brain(f"pure MCTS ({pure} playouts)", None, make_pure)
     if playouts < 1:
         raise UsageError(f"--playouts must be a positive count, got {playouts}")
-    path = Path(model)
+    path = resolve_model(model)
     if not path.exists():
         hint = " (train one with `gomoku-zero train`, or play pure MCTS with --pure 1000)"
         raise UsageError(f"model {path} not found{hint}")
@@ -161,23 +123,27 @@ def load_brain(model: str, playouts: int, pure: int | None, n_in_row: int | None
         raise UsageError(f"cannot load model {path}: {exc}") from None
     board = model_board_config(path, pvnet.board_width, pvnet.board_height, n_in_row)
 
-    def make_net_player(board_config: BoardConfig, n_playout: int):
-        return NetPlayer(pvnet.evaluate, n_playout)
+    def make_net_player(board_config: BoardConfig):
+        # evaluation play: a new noiseless tree every move, searched on the net's batched path
+        return mcts.MCTSPlayer(evaluate=pvnet.evaluate, c_puct=C_PUCT, n_playout=playouts,
+                               seed=0 if seed is None else seed)
     label = f"net {path.name} {board.width}x{board.height}x{board.n_in_row} ({playouts} playouts)"
-    return Brain(label, board, playouts, make_net_player, anytime=True)
+    return Brain(label, board, make_net_player)
 
 
 # -- the console game ---------------------------------------------------------------------------
 def add_arguments(parser) -> None:
-    parser.add_argument("--model", default=str(DEFAULT_MODEL),
-                        help="saved policy-value net; the run config beside it gives the board")
+    parser.add_argument("--model", default=DEFAULT_MODEL,
+                        help="saved policy-value net; the run config beside it gives the board "
+                             "(a relative path not found here is looked up in the repository)")
     parser.add_argument("--playouts", type=int, default=400, help="PUCT playouts per move of the net")
     parser.add_argument("--pure", type=int, default=None, metavar="N",
                         help="play against pure MCTS with N playouts per move instead of the net")
     parser.add_argument("--board", default=DEFAULT_PURE_BOARD, metavar="WxHxN",
                         help="board of a game against --pure (a net plays its own board)")
     parser.add_argument("--human-first", action="store_true", help="you play X and move first")
-    parser.add_argument("--seed", type=int, default=None, help="seed of the pure MCTS rollouts")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of the player (pure MCTS rollouts; the net's ties)")
 
 
 def parse_move(text: str, board: Board) -> tuple[int | None, str]:
@@ -217,7 +183,7 @@ def play_game(brain: Brain, board_config: BoardConfig, human_first: bool, out) -
     """One game on the console; returns the winner (1 or 2), -1 for a draw, 0 when abandoned."""
     board = board_config.new_board()
     human = 1 if human_first else 2
-    ai = brain.make_player(board_config, brain.n_playout)
+    ai = brain.make_player(board_config)
     ai.set_player_ind(3 - human)
     out.write(f"{board_config.width}x{board_config.height} board, {board_config.n_in_row} in a row "
               f"wins. You are {SYMBOLS[human]}, {brain.label} is {SYMBOLS[3 - human]}; "

@@ -1,5 +1,6 @@
 """The Gomocup protocol engine, driven in-process: answers, errors, positions, time budgets."""
 import io
+import time
 
 import pytest
 
@@ -7,14 +8,13 @@ from gomoku import Board, BoardConfig
 from gomoku.ascii import parse
 from mcts import MCTSPurePlayer
 from pipeline import pbrain
-from pipeline.pbrain import Engine, PlayoutClock, TimeControl, read_lines, serve
+from pipeline.pbrain import Engine, TimeControl, read_lines, search_time, serve
 from pipeline.play import Brain
 
 
 def pure_brain(n_playout=200, board=None, seed=0):
     """Pure MCTS; with ``board`` it stands in for a net that plays only that board."""
-    return Brain("test pure", board, n_playout,
-                 lambda cfg, n: MCTSPurePlayer(n_playout=n, seed=seed))
+    return Brain("test pure", board, lambda cfg: MCTSPurePlayer(n_playout=n_playout, seed=seed))
 
 
 def started(size=6, n_in_row=4, n_playout=200) -> Engine:
@@ -200,13 +200,15 @@ def test_about_and_end():
 
 def test_engine_never_answers_an_illegal_move_when_the_search_does():
     class Broken:
+        playouts = 1
+
         def set_player_ind(self, p):
             pass
 
-        def get_action(self, board):
+        def get_action(self, board, deadline=None):
             return max(board.last_move, 0)  # a taken point once there is a stone
 
-    engine = Engine(Brain("broken", None, 10, lambda cfg, n: Broken()), 4)
+    engine = Engine(Brain("broken", None, lambda cfg: Broken()), 4)
     engine.handle("START 6")
     move = move_of(engine.handle("TURN 0,0"), 6)
     assert move != 0 and len({m for m, _ in engine.stones}) == 2
@@ -227,31 +229,45 @@ def test_time_control_budget():
     assert TimeControl(timeout_match=0, time_left=pbrain.UNLIMITED_MS).budget(10) is None
 
 
-def test_playout_clock_fits_the_budget():
-    clock = PlayoutClock()
-    assert clock.playouts(400, 1.0) == 400  # nothing measured yet: the cap
-    clock.record(100, 0.5)  # 5 ms a playout
-    assert clock.playouts(400, 1.0) == 200
-    clock.record(100, 0.25)  # the slowest of the recent searches counts
-    assert clock.playouts(400, 1.0) == 200
-    for _ in range(pbrain.COST_MEMORY):
-        clock.record(100, 0.25)
-    assert clock.playouts(400, 1.0) == 400
-    assert clock.playouts(400, None) == 400
-    assert clock.playouts(400, 0.0) == pbrain.MIN_PLAYOUTS
-    assert clock.playouts(100, 10.0) == 100
+def test_search_time_keeps_a_share_and_a_margin_back():
+    assert search_time(2.0) == pytest.approx(pbrain.SEARCH_SHARE * 2.0 - pbrain.SEARCH_MARGIN_S)
+    assert 0.8 * 2.0 - 0.1 <= search_time(2.0) < 0.9 * 2.0
+    assert search_time(0.01) == 0.0 and search_time(0.0) == 0.0
 
 
-def test_info_sets_the_clock_and_caps_playouts():
-    engine = started(size=15, n_in_row=5, n_playout=10**6)
+def playouts_of(message: str) -> int:
+    """The playout count of a ``MESSAGE <n> playouts in ...`` line."""
+    assert message.startswith("MESSAGE ") and "playouts" in message, message
+    return int(message.split()[1])
+
+
+def test_info_sets_the_clock_and_the_search_stops_in_time():
+    engine = started(size=15, n_in_row=5, n_playout=10**7)
     assert feed(engine, ["INFO timeout_turn 300", "INFO timeout_match 60000",
                          "INFO time_left 50000", "INFO max_memory 83886080", "INFO rule 1",
                          "INFO folder C:\\some dir\\x"]) == []
     assert (engine.clock.timeout_turn, engine.clock.timeout_match, engine.clock.time_left) == \
         (300, 60000, 50000)
+    for i in range(2):
+        start = time.monotonic()
+        message, answer = engine.handle("BEGIN" if i == 0 else f"TURN {free(engine)}", start)
+        assert time.monotonic() - start < 0.3 + 0.5  # a loaded machine may deschedule us
+        assert 2 <= playouts_of(message) < 10**7
+        move_of([answer], 15)
+
+
+def test_timeout_turn_0_answers_after_the_fewest_playouts():
+    engine = started(n_playout=10**6)
+    feed(engine, ["INFO timeout_turn 0"])
+    message, answer = engine.handle("BEGIN")
+    assert playouts_of(message) == 2  # the root's evaluation and one move: still a search
+    move_of([answer], 6)
+
+
+def test_without_time_limits_the_cap_is_searched():
+    engine = started(n_playout=300)
     message, _ = engine.handle("BEGIN")
-    n = int(message.split()[1])
-    assert pbrain.MIN_PLAYOUTS <= n < 10**6
+    assert playouts_of(message) == 300
 
 
 # -- the line reader and the output ---------------------------------------------------------

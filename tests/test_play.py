@@ -3,6 +3,7 @@ import io
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -50,7 +51,7 @@ def test_parse_board_spec():
 
 
 def scripted_game(monkeypatch, typed: str, human_first=True, config=BoardConfig(5, 5, 4)):
-    brain = Brain("pure", None, 30, lambda cfg, n: MCTSPurePlayer(n_playout=n, seed=5))
+    brain = Brain("pure", None, lambda cfg: MCTSPurePlayer(n_playout=30, seed=5))
     monkeypatch.setattr(sys, "stdin", io.StringIO(typed))
     out = io.StringIO()
     return play_game(brain, config, human_first, out), out.getvalue()
@@ -127,7 +128,7 @@ def test_a_saved_net_gets_its_rule_from_the_run_config(tmp_path):
     brain = play.load_brain(str(model), 20, None)
     assert brain.board == BoardConfig(6, 6, 4)
     board = Board(6, 6, 4)
-    move = brain.make_player(brain.board, 20).get_action(board)
+    move = brain.make_player(brain.board).get_action(board)
     assert move in board.availables
     assert play.load_brain(str(model), 20, None, n_in_row=3).board == BoardConfig(6, 6, 3)
     (tmp_path / "config.yaml").write_text("board: {width: 8, height: 8, n_in_row: 5}\n")
@@ -136,22 +137,6 @@ def test_a_saved_net_gets_its_rule_from_the_run_config(tmp_path):
     (tmp_path / "junk").write_bytes(b"not a model")
     with pytest.raises(UsageError, match="cannot load"):
         play.load_brain(str(tmp_path / "junk"), 20, None)
-
-
-def fake_net(width, height, seed=0):
-    """A deterministic stand-in for a net: ``evaluate`` on states and the same as a policy_value_fn."""
-    w = np.random.default_rng(seed).normal(size=(4, height, width)).astype(np.float32)
-
-    def evaluate(states):
-        logits = (states * w).sum(axis=1).reshape(len(states), -1) * 3.0
-        priors = np.exp(logits - logits.max(axis=1, keepdims=True))
-        values = np.tanh((states[:, 0] - states[:, 1]).sum(axis=(1, 2)) * 0.3 + logits.mean(axis=1))
-        return (priors / priors.sum(axis=1, keepdims=True)).astype(np.float32), values.astype(np.float32)
-
-    def policy_value_fn(board):
-        priors, values = evaluate(board.current_state()[None])
-        return [(m, float(priors[0, m])) for m in board.availables], float(values[0])
-    return evaluate, policy_value_fn
 
 
 NET_POSITION = """
@@ -164,33 +149,26 @@ NET_POSITION = """
 """
 
 
-def test_net_player_searches_as_mcts_player_does():
+def test_a_net_brain_searches_as_the_reference_player_on_its_net(tmp_path):
+    """The brain's player runs MCTSPlayer's search on the net's batched path: the same visits as
+    MCTSPlayer(policy_value_fn) of the same net, and a deadline cuts it short."""
+    from net import PolicyValueNet
+    model = tmp_path / "best_policy"
+    PolicyValueNet(6, 6, seed=1).save_model(model)
+    brain = play.load_brain(str(model), 60, None, n_in_row=4)
     board = parse(NET_POSITION, n_in_row=4)
-    evaluate, policy_value_fn = fake_net(6, 6)
-    player = play.NetPlayer(evaluate, 200)
-    move = player.get_action(board)
-    assert player.playouts == 200 and move in board.availables
-    _, probs = MCTSPlayer(policy_value_fn, n_playout=200).get_action(board, temp=1.0, return_prob=1)
-    np.testing.assert_allclose(player.visits / player.visits.sum(), probs, atol=1e-9)
-    assert move == int(np.argmax(probs))
+    player = brain.make_player(brain.board)
+    move, probs = player.get_action(board, temp=1.0, return_prob=1)
+    assert player.playouts == 60 and move in board.availables
+    reference = MCTSPlayer(PolicyValueNet.from_model_file(model).policy_value_fn, n_playout=60)
+    _, expected = reference.get_action(board, temp=1.0, return_prob=1)
+    np.testing.assert_allclose(probs, expected, atol=1e-12)
+    move = player.get_action(board, deadline=time.monotonic() - 1)
+    assert player.playouts == 2 and move in board.availables
 
 
-def test_net_player_rounds_before_a_deadline_add_up_to_one_search():
-    board = parse(NET_POSITION, n_in_row=4)
-    evaluate, _ = fake_net(6, 6)
-    whole = play.NetPlayer(evaluate, 160)
-    whole.get_action(board)
-    in_rounds = play.NetPlayer(evaluate, 160)
-    in_rounds.get_action(board, deadline=time.monotonic() + 600)
-    assert in_rounds.playouts == 160
-    np.testing.assert_array_equal(in_rounds.visits, whole.visits)
-    late = play.NetPlayer(evaluate, 160)
-    move = late.get_action(board, deadline=time.monotonic() - 1)
-    assert late.playouts == play.NetPlayer.ROUND_PLAYOUTS and move in board.availables
-
-
-def test_net_player_with_one_playout_still_plays_an_empty_point():
-    board = parse(NET_POSITION, n_in_row=4)
-    evaluate, _ = fake_net(6, 6)
-    for _ in range(3):
-        board.do_move(play.NetPlayer(evaluate, 1).get_action(board))
+def test_the_default_model_is_found_from_any_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = play.resolve_model(play.DEFAULT_MODEL)
+    assert path.is_absolute() and path.exists()
+    assert play.resolve_model("elsewhere/model") == Path("elsewhere/model")  # not found: as given
