@@ -88,9 +88,9 @@ def search(root_stones, width, height, n_in_row, to_play, c_puct, n_playout, see
 
     Precondition: the game is not over at the root (an empty point exists, no line of n) and
     ``to_play`` (1 or 2) is the player to move; ``n_playout`` >= 1, ``check_every`` >= 1.
-    With a deadline the clock is read before playout MIN_PLAYOUTS and every ``check_every``
-    playouts after it; no playout starts once the deadline has passed (but at least
-    min(MIN_PLAYOUTS, n_playout) run). The playouts that run are the first ones of the search
+    With a deadline the clock is read once MIN_PLAYOUTS playouts have run, then every
+    ``check_every`` playouts; no playout starts once the deadline has been seen passed (so at
+    least min(MIN_PLAYOUTS, n_playout) run). The playouts that run are the first ones of the search
     without a deadline: the same seed gives the same tree, cut short.
     Returns the visit counts of the root's moves, int32 [H*W] (0 on occupied points); the
     playouts run are their sum plus one (the first playout evaluates the root).
