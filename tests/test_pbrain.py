@@ -243,6 +243,7 @@ def playouts_of(message: str) -> int:
 
 def test_info_sets_the_clock_and_the_search_stops_in_time():
     engine = started(size=15, n_in_row=5, n_playout=10**7)
+    engine.warm_up()  # compiles the search (on a cold numba cache) before a move is timed
     assert feed(engine, ["INFO timeout_turn 300", "INFO timeout_match 60000",
                          "INFO time_left 50000", "INFO max_memory 83886080", "INFO rule 1",
                          "INFO folder C:\\some dir\\x"]) == []

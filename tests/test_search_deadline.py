@@ -42,6 +42,14 @@ def fake_net(width, height, seed=0):
     return evaluate, policy_value_fn
 
 
+@pytest.fixture(scope="module", autouse=True)
+def compiled():
+    """Compile (or load from numba's cache) both searches before any call is timed."""
+    board = parse(POSITION, n_in_row=4)
+    MCTSPurePlayer(n_playout=2).get_action(board, deadline=time.monotonic())
+    MCTSPlayer(evaluate=fake_net(6, 6)[0], n_playout=2).get_action(board, deadline=time.monotonic())
+
+
 def timed_move(player, board, budget=BUDGET):
     start = time.monotonic()
     move = player.get_action(board, deadline=start + budget)
