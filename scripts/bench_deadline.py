@@ -83,7 +83,8 @@ def bench_board(width, height, n_in_row, n_playout, rounds, every, budget) -> di
 def table(report: dict) -> str:
     every = report["every"]
     head = (f"{'board':<8} {'stat':<6} {'us/playout':>10} {'us/read':>8} "
-            f"{f'check share @{every}':>17} {'timed/none':>10} {'late med s':>10} {'late max s':>10}")
+            f"{f'check share @{every}':>17} {'timed/none':>10} "
+            f"{'late med s':>10} {'late max s':>10}")
     lines = [head, "-" * len(head)]
     for r in report["results"]:
         for statistic in ("median", "min"):
