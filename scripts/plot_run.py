@@ -25,7 +25,7 @@ def series(records, key):
     return [p[0] for p in points], [p[1] for p in points]
 
 
-def plot(run_dir: Path, out: Path) -> Path:
+def plot(run_dir: Path, out: Path, title: str | None = None) -> Path:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -41,7 +41,7 @@ def plot(run_dir: Path, out: Path) -> Path:
     ax.plot(*series(updates, "entropy"), label="policy entropy", lw=1)
     ax.set_ylabel("nats")
     ax.legend(loc="upper right")
-    ax.set_title(f"{run_dir.name}")
+    ax.set_title(title or run_dir.name)
     ax = axes[1]
     ax.plot(*series(updates, "kl"), label="KL(old || new)", lw=1, color="tab:purple")
     ax.set_ylabel("KL")
@@ -98,13 +98,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--out", type=Path, default=None, help="default: RUN_DIR/curves.png")
+    parser.add_argument("--title", default=None, help="default: the run directory's name")
     parser.add_argument("--summary", action="store_true",
                         help="print wall time to each pure MCTS level instead of drawing")
     args = parser.parse_args(argv)
     if args.summary:
         print_summary(summary(args.run_dir))
         return 0
-    out = plot(args.run_dir, args.out or args.run_dir / "curves.png")
+    out = plot(args.run_dir, args.out or args.run_dir / "curves.png", args.title)
     print(out)
     return 0
 
