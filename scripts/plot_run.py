@@ -79,6 +79,7 @@ def summary(run_dir: Path) -> dict:
     per_game = {r["batch"]: 3600.0 / r["games_per_hour"] for r in updates if r.get("games_per_hour")}
     split = {"selfplay_minutes": round(sum(per_game.values()) / 60, 1),
              "update_minutes": round(sum(r.get("update_seconds") or 0 for r in updates) / 60, 1),
+             "updates_timed": sum("update_seconds" in r for r in updates),
              "match_minutes": round(sum(r.get("match_seconds") or 0 for r in matches) / 60, 1)}
     return {"run": str(run_dir), "games": last["batch"], "minutes": round(last["time"] / 60, 1),
             "updates": len(updates), "perfect_score_vs_pure": perfect, "time_split": split,
