@@ -69,7 +69,3 @@ def main(argv: list[str] | None = None) -> int:
 def pbrain_main(argv: list[str] | None = None) -> int:
     """Entry point of `pbrain-gomoku-zero`: the Gomocup protocol engine."""
     return main(["pbrain", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    sys.exit(main())
