@@ -21,6 +21,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from net.atomic_file import atomic_write_bytes
+
 SERVE = "serve"
 TRAIN_STEP = "train_step"
 SAVED_MODEL_DIR = "saved_model"
@@ -78,7 +80,7 @@ def export_tflite(saved_model_dir, tflite_path) -> str:
     converter = tf.lite.TFLiteConverter.from_saved_model(os.fspath(saved_model_dir),
                                                          signature_keys=[SERVE])
     flat_buffer = converter.convert()
-    _write_atomically(os.fspath(tflite_path), flat_buffer)
+    atomic_write_bytes(os.fspath(tflite_path), flat_buffer)
     return os.fspath(tflite_path)
 
 
@@ -101,19 +103,5 @@ def write_train_batch(path, states, mcts_probs, winners) -> None:
                          f"mcts_probs {list(mcts_probs.shape)}, winners {list(winners.shape)}")
     payload = (BATCH_MAGIC + struct.pack("<3i", n, height, width)
                + states.tobytes() + mcts_probs.tobytes() + winners.tobytes())
-    _write_atomically(os.fspath(path), payload)
+    atomic_write_bytes(os.fspath(path), payload)
 
-
-def _write_atomically(path: str, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(os.path.abspath(path)))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp made it private
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

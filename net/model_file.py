@@ -9,10 +9,11 @@ Layout (every entry a plain numeric or unicode array, so loading never needs pic
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 
 import numpy as np
+
+from net.atomic_file import atomic_write
 
 FORMAT_TAG = "gomoku-zero policy-value net v1"
 FORMAT_KEY = "format"
@@ -26,23 +27,10 @@ class ModelFileError(ValueError):
 
 def write_model_file(path: str | os.PathLike, board_size: tuple[int, int],
                      arrays: dict[str, np.ndarray]) -> None:
-    """Write atomically: a temp file in the same folder, fsync, then os.replace."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
+    """Write atomically (see net.atomic_file)."""
     entries = {FORMAT_KEY: np.array(FORMAT_TAG),
                BOARD_SIZE_KEY: np.array(board_size, dtype=np.int64), **arrays}
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **entries)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp made it private
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, lambda f: np.savez(f, **entries))
 
 
 def read_model_file(path: str | os.PathLike) -> tuple[tuple[int, int], dict[str, np.ndarray]]:

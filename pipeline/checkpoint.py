@@ -21,10 +21,11 @@ from typing import Callable
 
 import numpy as np
 
+from net.atomic_file import TEMP_PREFIX, atomic_write
+
 META_KEY = "__meta__"
 DIGEST_KEY = "__sha256__"
 NAME_RE = re.compile(r"^ckpt-(\d{8})\.npz$")
-TEMP_PREFIX = ".tmp-"
 WRITE_CHUNK = 1 << 16
 # Test hook: seconds spread over the writing of each checkpoint, so that a kill can land mid-write.
 SLOW_WRITE_ENV = "GOMOKU_ZERO_SLOW_CHECKPOINT"
@@ -51,30 +52,19 @@ def digest(arrays: dict[str, np.ndarray], meta_bytes: bytes) -> str:
     return h.hexdigest()
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a fsynced temp file and a rename; fsync the directory."""
-    path = Path(path)
-    tmp = path.parent / f"{TEMP_PREFIX}{path.name}.{os.getpid()}"
+    """``net.atomic_file.atomic_write`` of ``data``, slowed down when SLOW_WRITE_ENV is set."""
     slow = float(os.environ.get(SLOW_WRITE_ENV, "0") or 0)
     pause = slow / max(1, -(-len(data) // WRITE_CHUNK))
-    with open(tmp, "wb") as f:
+
+    def write(f) -> None:
         for start in range(0, len(data), WRITE_CHUNK):
             f.write(data[start:start + WRITE_CHUNK])
             if pause:
                 f.flush()
                 time.sleep(pause)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
+
+    atomic_write(path, write)
 
 
 def encode(arrays: dict[str, np.ndarray], meta: dict) -> bytes:

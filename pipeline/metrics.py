@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
+
+from net.atomic_file import atomic_write_bytes
 
 METRICS_FILE = "metrics.jsonl"
 TENSORBOARD_DIR = "tensorboard"
@@ -57,12 +58,7 @@ class MetricsWriter:
         """Keep only the records up to ``batch`` (the file is rewritten atomically)."""
         self._file.close()
         kept = [r for r in read_metrics(self.path) if r.get("batch", 0) <= batch]
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        with open(tmp, "w") as f:
-            f.writelines(json.dumps(r) + "\n" for r in kept)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path)
+        atomic_write_bytes(self.path, "".join(json.dumps(r) + "\n" for r in kept).encode())
         self._file = open(self.path, "a")
 
     def write(self, batch: int, values: dict) -> None:
