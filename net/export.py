@@ -104,4 +104,3 @@ def write_train_batch(path, states, mcts_probs, winners) -> None:
     payload = (BATCH_MAGIC + struct.pack("<3i", n, height, width)
                + states.tobytes() + mcts_probs.tobytes() + winners.tobytes())
     atomic_write_bytes(os.fspath(path), payload)
-
