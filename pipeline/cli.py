@@ -53,19 +53,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run(module, args, prog: str) -> int:
+    try:
+        return int(module.run(args) or 0)
+    except UsageError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
-    try:
-        return int(args._module.run(args) or 0)
-    except UsageError as exc:
-        print(f"gomoku-zero {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    return _run(args._module, args, f"gomoku-zero {args.command}")
 
 
 def pbrain_main(argv: list[str] | None = None) -> int:
-    """Entry point of `pbrain-gomoku-zero`: the Gomocup protocol engine."""
-    return main(["pbrain", *(sys.argv[1:] if argv is None else argv)])
+    """Entry point of `pbrain-gomoku-zero`: the Gomocup protocol engine (`gomoku-zero pbrain`)."""
+    module = importlib.import_module(COMMANDS["pbrain"])
+    parser = argparse.ArgumentParser(prog="pbrain-gomoku-zero", description=module.HELP,
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    module.add_arguments(parser)
+    return _run(module, parser.parse_args(argv), "pbrain-gomoku-zero")
