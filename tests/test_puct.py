@@ -1,6 +1,5 @@
 """PUCT search: tactics with a uniform evaluator, visit accounting, tree reuse, root noise,
 the MCTSPlayer interface and the evaluation-play API."""
-import zlib
 
 import numpy as np
 import pytest
@@ -13,23 +12,7 @@ from mcts.batched import BatchedSearch, most_visited, visit_distribution
 from mcts.puct import MCTSPlayer, board_from_state, evaluator_from_policy_value_fn
 from mcts.search_config import SearchConfig
 
-
-def uniform_evaluator(states):
-    n, _, h, w = states.shape
-    return np.full((n, h * w), 1.0 / (h * w), np.float32), np.zeros(n, np.float32)
-
-
-def hashed_evaluator(states):
-    """Arbitrary but fixed priors and value per position: a row's output ignores the batch."""
-    n, _, h, w = states.shape
-    priors = np.empty((n, h * w), np.float32)
-    values = np.empty(n, np.float32)
-    for k in range(n):
-        rng = np.random.default_rng(zlib.crc32(states[k].tobytes()))
-        p = rng.random(h * w) + 0.05
-        priors[k] = p / p.sum()
-        values[k] = rng.uniform(-1, 1)
-    return priors, values
+from evaluators import hashed_evaluator, uniform_evaluator
 
 
 def policy_value_fn_of(evaluate):
