@@ -1,6 +1,9 @@
-"""Gomoku board engine: rules for any width, height and n-in-row; input planes; symmetries."""
+"""Gomoku board engine: the game (BoardConfig), its rules and positions (Board), input planes,
+symmetries, ASCII pictures. Imports nothing else of the project."""
 from .board import Board
-from .config import BoardConfig
-from .rules import EMPTY, is_winning_move
+from .board_config import BoardConfig
+from .rules import DRAW, EMPTY, PLAYER_1, PLAYER_2, is_winning_move, opponent
+from .validation import InputError
 
-__all__ = ["Board", "BoardConfig", "EMPTY", "is_winning_move"]
+__all__ = ["Board", "BoardConfig", "DRAW", "EMPTY", "InputError", "PLAYER_1", "PLAYER_2",
+           "is_winning_move", "opponent"]

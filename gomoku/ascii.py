@@ -14,8 +14,10 @@ and the column header are optional when parsing.
 from __future__ import annotations
 
 from .board import Board
+from .board_config import BoardConfig
+from .rules import EMPTY, PLAYER_1, PLAYER_2, opponent
 
-SYMBOLS = {0: ".", 1: "X", 2: "O"}
+SYMBOLS = {EMPTY: ".", PLAYER_1: "X", PLAYER_2: "O"}
 
 
 def render(board: Board, coords: bool = True) -> str:
@@ -54,10 +56,11 @@ def parse(picture: str, n_in_row: int, start_player: int = 0) -> Board:
     if not rows or any(len(r) != len(rows[0]) for r in rows):
         raise ValueError("board picture is empty or its rows differ in length")
     height, width = len(rows), len(rows[0])
-    board = Board(width, height, n_in_row)
-    board.init_board(start_player)
-    first = board.current_player
-    by_player, last = {1: [], 2: []}, -1
+    config = BoardConfig(width, height, n_in_row)
+    if start_player not in (0, 1):
+        raise ValueError(f"start_player must be 0 or 1, got {start_player!r}")
+    first = (PLAYER_1, PLAYER_2)[start_player]
+    by_player, last = {PLAYER_1: [], PLAYER_2: []}, -1
     for i, tokens in enumerate(rows):
         row = height - 1 - i
         for col, token in enumerate(tokens):
@@ -71,11 +74,11 @@ def parse(picture: str, n_in_row: int, start_player: int = 0) -> Board:
                     raise ValueError(f"the last move mark is on an empty point (row {row}, col {col})")
                 last = move
             if symbol != ".":
-                by_player[1 if symbol == "X" else 2].append(move)
-    second = 3 - first
+                by_player[PLAYER_1 if symbol == "X" else PLAYER_2].append(move)
+    second = opponent(first)
     n_first, n_second = len(by_player[first]), len(by_player[second])
     if n_first - n_second not in (0, 1):
-        raise ValueError(f"stone counts X={len(by_player[1])}, O={len(by_player[2])} "
+        raise ValueError(f"stone counts X={len(by_player[PLAYER_1])}, O={len(by_player[PLAYER_2])} "
                          f"are impossible when player {first} starts")
     mover_of_last = first if n_first > n_second else second
     if last >= 0 and last not in by_player[mover_of_last]:
@@ -85,6 +88,6 @@ def parse(picture: str, n_in_row: int, start_player: int = 0) -> Board:
     seq_second = [m for m in by_player[second] if m != last]
     if last >= 0:
         (seq_first if mover_of_last == first else seq_second).append(last)
-    for i in range(n_first + n_second):
-        board._place(seq_first[i // 2] if i % 2 == 0 else seq_second[i // 2])
-    return board
+    stones = [(seq_first[i // 2], first) if i % 2 == 0 else (seq_second[i // 2], second)
+              for i in range(n_first + n_second)]
+    return Board.from_stones(config, stones, to_move=opponent(mover_of_last) if stones else first)

@@ -2,53 +2,78 @@
 
 Interface invariants (shared with the reference trainer, AlphaZero_Gomoku):
 - A move is ``row * width + col``; ``location_to_move`` returns -1 for a point off the board.
-- Players are 1 and 2; ``start_player`` 0 means player 1 moves first.
+- Players are ``PLAYER_1`` (1) and ``PLAYER_2`` (2); ``start_player`` 0 means player 1 moves first.
 - ``availables`` lists the empty points in increasing order and is empty exactly when the board is full.
-- ``game_end()`` is ``(True, winner)`` after a move that makes ``n_in_row`` or more in a line,
-  ``(True, -1)`` for a full board without one, else ``(False, -1)``. No move is accepted after the end.
+- ``game_end()`` is ``(True, winner)`` once a stone made ``n_in_row`` or more in a line (the first
+  such line decides), ``(True, DRAW)`` for a full board without one, else ``(False, DRAW)``.
+  ``do_move`` accepts no move after the end; ``place`` (setting up a position) does.
 - ``current_state()`` is float32 ``[4, height, width]`` seen by the player to move: own stones,
-  opponent stones, the last move, and ones when the player who started is to move; rows are
-  flipped (``[:, ::-1, :]``) as in the reference, so data and models can be exchanged with it.
+  opponent stones, the last move, and ones when an even number of stones is on the board (the
+  player who started is to move); rows are flipped (``[:, ::-1, :]``) as in the reference, so data
+  and models can be exchanged with it.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .rules import EMPTY, is_winning_move
-
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+from .board_config import BoardConfig
+from .rules import DRAW, EMPTY, PLAYER_1, PLAYER_2, is_winning_move, opponent
 
 
 class Board:
-    """A Gomoku position (freestyle: n or more in a row wins, full board is a draw)."""
+    """A Gomoku position of the game ``config`` (freestyle: n or more in a row wins)."""
 
-    def __init__(self, width: int = 8, height: int = 8, n_in_row: int = 5, **kwargs):
-        # keyword spellings of the reference: Board(width=..., height=..., n_in_row=...)
-        self.width = _positive_int("width", kwargs.pop("width", width))
-        self.height = _positive_int("height", kwargs.pop("height", height))
-        self.n_in_row = _positive_int("n_in_row", kwargs.pop("n_in_row", n_in_row))
-        if kwargs:
-            raise ValueError(f"unknown Board argument(s): {', '.join(sorted(kwargs))}")
-        if self.width < self.n_in_row or self.height < self.n_in_row:
-            raise ValueError(
-                f"board {self.width}x{self.height} is smaller than n_in_row={self.n_in_row}")
-        self.players = (1, 2)
+    def __init__(self, width: int = 8, height: int = 8, n_in_row: int = 5):
+        self.config = BoardConfig(width, height, n_in_row)
+        self.players = (PLAYER_1, PLAYER_2)
         self.init_board()
+
+    @classmethod
+    def from_config(cls, config: BoardConfig) -> "Board":
+        board = cls(config.width, config.height, config.n_in_row)
+        board.config = config
+        return board
+
+    @classmethod
+    def from_stones(cls, config: BoardConfig, stones, to_move: int) -> "Board":
+        """The position after placing ``stones`` (``(move, player)`` pairs) in their order, with
+        ``to_move`` to play.
+
+        The order fixes ``last_move`` and, where lines were made, the winner. The stones need not
+        alternate (a protocol's BOARD block need not); ``start_player`` is that of the first
+        stone's owner (of ``to_move`` on an empty board). Raises ValueError for a bad move or player.
+        """
+        stones = list(stones)
+        board = cls.from_config(config)
+        first = stones[0][1] if stones else to_move
+        board.init_board(board._player_index(first))
+        for move, player in stones:
+            board.place(move, player)
+        board.current_player = board.players[board._player_index(to_move)]
+        return board
 
     def init_board(self, start_player: int = 0) -> None:
         if start_player not in (0, 1):
             raise ValueError(f"start_player must be 0 or 1, got {start_player!r}")
         self.start_player = start_player
         self.current_player = self.players[start_player]
-        self.stones = np.zeros(self.width * self.height, dtype=np.int8)  # int8 [H*W], 0 or player
+        self.stones = np.zeros(self.width * self.height, dtype=np.int8)  # int8 [H*W], EMPTY or player
         self.availables = list(range(self.width * self.height))
         self.last_move = -1
         self.move_count = 0
-        self.winner = -1
+        self.winner = DRAW
+
+    @property
+    def width(self) -> int:
+        return self.config.width
+
+    @property
+    def height(self) -> int:
+        return self.config.height
+
+    @property
+    def n_in_row(self) -> int:
+        return self.config.n_in_row
 
     # -- coordinates -------------------------------------------------------------------------
     def move_to_location(self, move: int) -> list[int]:
@@ -69,6 +94,11 @@ class Board:
         if not 0 <= move < self.width * self.height:
             raise ValueError(f"move {move} is off the {self.width}x{self.height} board")
 
+    def _player_index(self, player) -> int:
+        if player not in self.players:
+            raise ValueError(f"player must be {PLAYER_1} or {PLAYER_2}, got {player!r}")
+        return self.players.index(player)
+
     # -- play --------------------------------------------------------------------------------
     @property
     def states(self) -> dict[int, int]:
@@ -79,41 +109,49 @@ class Board:
         return self.current_player
 
     def do_move(self, move: int) -> None:
+        """The player to move plays ``move`` (an empty point of a game that goes on)."""
         self._check_on_board(move)
-        if self.winner != -1:
+        if self.winner != DRAW:
             raise ValueError(f"move {move}: the game is over (player {self.winner} won)")
+        self.place(move, self.current_player)
+
+    def place(self, move: int, player: int) -> None:
+        """Put a stone of ``player`` on the empty point ``move``; the other player is then to move.
+
+        The first line of n made decides the winner. Unlike ``do_move`` it accepts any owner and a
+        game already won, so that positions of any history can be set up.
+        """
+        self._check_on_board(move)
+        self._player_index(player)
         if self.stones[move] != EMPTY:
             row, col = self.move_to_location(move)
             raise ValueError(f"move {move} (row {row}, col {col}) is on a stone")
-        self._place(int(move))
-
-    def _place(self, move: int) -> None:
-        """Put the mover's stone on an empty point; the first line of n decides the winner."""
-        self.stones[move] = self.current_player
+        move = int(move)
+        self.stones[move] = player
         self.availables.remove(move)
         self.last_move = move
         self.move_count += 1
-        if self.winner == -1 and is_winning_move(
+        if self.winner == DRAW and is_winning_move(
                 self.stones, self.width, self.height, self.n_in_row, move):
-            self.winner = self.current_player
-        self.current_player = 3 - self.current_player
+            self.winner = player
+        self.current_player = opponent(player)
 
     def has_a_winner(self) -> tuple[bool, int]:
-        return self.winner != -1, self.winner
+        return self.winner != DRAW, self.winner
 
     def game_end(self) -> tuple[bool, int]:
-        if self.winner != -1:
+        if self.winner != DRAW:
             return True, self.winner
         if not self.availables:
-            return True, -1
-        return False, -1
+            return True, DRAW
+        return False, DRAW
 
     def current_state(self) -> np.ndarray:
         """float32 [4, H, W] planes from the player to move (see the module docstring)."""
         planes = np.zeros((4, self.height, self.width), dtype=np.float32)
         grid = self.stones.reshape(self.height, self.width)
         planes[0] = grid == self.current_player
-        planes[1] = grid == 3 - self.current_player
+        planes[1] = grid == opponent(self.current_player)
         if self.last_move >= 0:
             planes[2, self.last_move // self.width, self.last_move % self.width] = 1.0
         if self.move_count % 2 == 0:
@@ -128,5 +166,6 @@ class Board:
         return other
 
     def __repr__(self) -> str:
-        from .ascii import render
-        return render(self)
+        stones = ", ".join(f"{m}:{p}" for m, p in self.states.items())
+        return (f"Board({self.config.label}, player {self.current_player} to move, "
+                f"last move {self.last_move}, stones {{{stones}}})")

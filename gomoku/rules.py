@@ -1,7 +1,8 @@
 """Compiled rule kernels shared by the board and the search.
 
 A position is a flat ``int8 [H*W]`` array of stones indexed by move ``row * width + col``:
-``EMPTY`` or a player id (1 or 2). Freestyle rule: ``n_in_row`` **or more** in a line wins.
+``EMPTY`` or a player (``PLAYER_1``, who moves first, or ``PLAYER_2``). Freestyle rule:
+``n_in_row`` **or more** in a line wins.
 """
 from __future__ import annotations
 
@@ -9,8 +10,17 @@ import numba
 import numpy as np
 
 EMPTY = 0
+PLAYER_1 = 1  # moves first (start_player 0), "X" in pictures
+PLAYER_2 = 2
+DRAW = -1  # the winner of a game without one (Board.game_end, and every game result)
 # the four line directions (d_row, d_col): horizontal, vertical, two diagonals
 DIRECTIONS = np.array([[0, 1], [1, 0], [1, 1], [1, -1]], dtype=np.int64)
+
+
+@numba.njit(cache=True, nogil=True)
+def opponent(player):
+    """The other player (PLAYER_1 <-> PLAYER_2)."""
+    return 3 - player
 
 
 @numba.njit(cache=True, nogil=True)

@@ -24,7 +24,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from gomoku.rules import EMPTY, is_winning_move
+from gomoku.board_config import BoardConfig
+from gomoku.rules import EMPTY, is_winning_move, opponent
+from gomoku.validation import Int
 
 from . import tree as T
 from .deadline import checked_deadline
@@ -39,14 +41,8 @@ GROWING_START_NODES = 2**10
 CHUNK_STEPS = 256
 
 
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 class BatchedSearch:
-    """``n_trees`` search trees over one board size, each with its own root position.
+    """``n_trees`` search trees of one game (``board``), each with its own root position.
 
     A tree is set with ``reset(i, board)`` and moved on with ``advance(i, move)`` (which keeps
     the subtree of the move). ``run`` adds ``config.n_playout`` playouts to each chosen tree
@@ -62,18 +58,20 @@ class BatchedSearch:
     (summed over threads) and ``steps`` (playout steps of one part).
     """
 
-    def __init__(self, width: int, height: int, n_in_row: int, n_trees: int,
-                 config: SearchConfig, n_threads: int = 1):
+    def __init__(self, board: BoardConfig, n_trees: int, config: SearchConfig, n_threads: int = 1):
+        if not isinstance(board, BoardConfig):
+            raise ValueError(f"board must be a BoardConfig, got {type(board).__name__}")
         if not isinstance(config, SearchConfig):
             raise ValueError(f"config must be a SearchConfig, got {type(config).__name__}")
-        self.width, self.height, self.n_in_row = int(width), int(height), int(n_in_row)
-        self.n_moves = self.width * self.height
-        self.n_trees = _positive_int("n_trees", n_trees)
-        self.n_threads = _positive_int("n_threads", n_threads)
+        self.board = board
+        self.width, self.height, self.n_in_row = board.width, board.height, board.n_in_row
+        self.n_moves = board.n_moves
+        self.n_trees = Int(1).check("n_trees", n_trees)
+        self.n_threads = Int(1).check("n_threads", n_threads)
         self.config = config
         capacity = config.n_playout + 1 if config.n_playout <= PREALLOCATE_PLAYOUTS \
             else GROWING_START_NODES
-        self.arrays = T.TreeArrays(self.n_trees, capacity, self.n_moves)
+        self.tree = T.new_tree(self.n_trees, capacity, self.n_moves)
         g, a = self.n_trees, self.n_moves
         self._stones = np.zeros((g, a), np.int8)  # int8 [G, A]: each walk's leaf position
         self._leaf_node = np.zeros(g, np.int32)  # int32 [G]
@@ -84,7 +82,7 @@ class BatchedSearch:
                          for _ in range(self.n_threads)]
         self._root_noise = np.zeros((g, a), np.float32)  # float32 [G, A]
         self._noise_pending = np.zeros(g, np.bool_)  # bool [G]: mix noise when the root expands
-        self._renumber = np.zeros(self.arrays.capacity, np.int32)  # int32 [C]
+        self._renumber = np.zeros(self.tree.capacity, np.int32)  # int32 [C]
         # stand-ins for the evaluator's output in a step where every leaf is terminal
         self._no_priors = np.zeros((0, a), np.float32)  # float32 [0, A]
         self._no_values = np.zeros(0, np.float32)  # float32 [0]
@@ -102,24 +100,22 @@ class BatchedSearch:
     def reset(self, i: int, board) -> None:
         """Make tree ``i`` a new tree for ``board``'s position (which must not be over)."""
         i = self._tree_index(i)
-        if (board.width, board.height, board.n_in_row) != (self.width, self.height, self.n_in_row):
-            raise ValueError(f"board {board.width}x{board.height}x{board.n_in_row} does not match "
-                             f"the search's {self.width}x{self.height}x{self.n_in_row}")
+        if board.config != self.board:
+            raise ValueError(f"board {board.config.label} does not match the search's "
+                             f"{self.board.label}")
         ended, winner = board.game_end()
         if ended:
             raise ValueError(f"cannot search a finished game (winner {winner})")
-        ar = self.arrays
-        ar.root_stones[i] = board.stones
-        ar.root_player[i] = board.current_player
-        ar.root_last[i] = board.last_move
-        ar.root_count[i] = int(np.count_nonzero(board.stones))
+        tree = self.tree
+        tree.root_stones[i] = board.stones
+        tree.root_player[i] = board.current_player
+        tree.root_last[i] = board.last_move
+        tree.root_count[i] = int(np.count_nonzero(board.stones))
         self._clear(i)
 
     def _clear(self, i: int) -> None:
-        ar = self.arrays
-        T.clear_node(ar.child_node, ar.parent, ar.move, ar.visits, ar.value_sum, ar.state,
-                     i, T.ROOT, T.NO_NODE, ar.root_last[i])
-        ar.n_nodes[i] = 1
+        T.clear_node(self.tree, i, T.ROOT, T.NO_NODE, self.tree.root_last[i])
+        self.tree.n_nodes[i] = 1
         self._noise_pending[i] = False
 
     def advance(self, i: int, move: int) -> None:
@@ -128,30 +124,30 @@ class BatchedSearch:
         If the move ends the game the tree stays TERMINAL until ``reset``: ``run`` refuses it.
         """
         i = self._tree_index(i)
-        ar = self.arrays
-        if not (0 <= move < self.n_moves) or ar.root_stones[i, move] != EMPTY:
+        tree = self.tree
+        if not (0 <= move < self.n_moves) or tree.root_stones[i, move] != EMPTY:
             raise ValueError(f"move {move!r} is not an empty point of tree {i}'s root")
-        child = int(ar.child_node[i, T.ROOT, move])
-        ar.root_stones[i, move] = ar.root_player[i]
-        ar.root_player[i] = 3 - ar.root_player[i]
-        ar.root_last[i] = move
-        ar.root_count[i] += 1
+        child = int(tree.child_node[i, T.ROOT, move])
+        tree.root_stones[i, move] = tree.root_player[i]
+        tree.root_player[i] = opponent(tree.root_player[i])
+        tree.root_last[i] = move
+        tree.root_count[i] += 1
         if child == T.NO_NODE:
             self._clear(i)
-            if ar.root_count[i] == self.n_moves or is_winning_move(
-                    ar.root_stones[i], self.width, self.height, self.n_in_row, move):
-                ar.state[i, T.ROOT] = T.TERMINAL
+            if tree.root_count[i] == self.n_moves or is_winning_move(
+                    tree.root_stones[i], self.width, self.height, self.n_in_row, move):
+                tree.state[i, T.ROOT] = T.TERMINAL
         else:
-            T.keep_subtree(i, child, *ar.node_arrays(), self._renumber)
+            T.keep_subtree(tree, i, child, self._renumber)
         self._noise_pending[i] = False
 
     # -- search ------------------------------------------------------------------------------
     def _ensure_capacity(self, trees: np.ndarray, steps: int) -> None:
         """Each playout makes at most one node: grow all trees if one might run out in ``steps``."""
-        needed = int(self.arrays.n_nodes[trees].max()) + steps
-        if needed > self.arrays.capacity:
-            self.arrays.grow(max(needed, 2 * self.arrays.capacity))
-            self._renumber = np.zeros(self.arrays.capacity, np.int32)
+        needed = int(self.tree.n_nodes[trees].max()) + steps
+        if needed > self.tree.capacity:
+            self.tree = T.grown(self.tree, max(needed, 2 * self.tree.capacity))
+            self._renumber = np.zeros(self.tree.capacity, np.int32)
 
     def run(self, evaluate, trees=None, root_noise=None, deadline=None) -> np.ndarray:
         """``config.n_playout`` playouts on each tree of ``trees`` (default: all), in lock step.
@@ -169,8 +165,7 @@ class BatchedSearch:
             return np.zeros(0, np.int64)
         if trees.min() < 0 or trees.max() >= self.n_trees or np.unique(trees).size != trees.size:
             raise ValueError(f"trees must be distinct indices in range({self.n_trees})")
-        ar = self.arrays
-        over = trees[ar.state[trees, T.ROOT] == T.TERMINAL]
+        over = trees[self.tree.state[trees, T.ROOT] == T.TERMINAL]
         if over.size:
             raise ValueError(f"tree {over[0]}'s root is a finished game: reset it before searching")
         weight = self.config.dirichlet_weight
@@ -180,8 +175,7 @@ class BatchedSearch:
                 raise ValueError(f"root_noise must have shape {(trees.size, self.n_moves)}, "
                                  f"got {root_noise.shape}")
             self._root_noise[trees] = root_noise
-            T.add_root_noise(trees, self._root_noise, self._noise_pending, weight,
-                             ar.child_prior, ar.state, ar.root_stones)
+            T.add_root_noise(self.tree, trees, self._root_noise, self._noise_pending, weight)
         parts = np.array_split(trees, min(self.n_threads, trees.size))
         done = np.zeros(len(parts), np.int64)  # int64 [P]: steps run by each part
         n_playout = self.config.n_playout
@@ -190,7 +184,7 @@ class BatchedSearch:
             # trees' room (or CHUNK_STEPS, growing them), until a part stops at the deadline
             steps = n_playout - int(done.max())
             if deadline is not None:
-                room = self.arrays.capacity - int(self.arrays.n_nodes[trees].max())
+                room = self.tree.capacity - int(self.tree.n_nodes[trees].max())
                 steps = min(steps, max(room, CHUNK_STEPS))
             self._ensure_capacity(trees, steps)
             min_steps = max(MIN_STEPS - int(done.min()), 0)
@@ -218,16 +212,15 @@ class BatchedSearch:
 
         Returns (steps run, evaluator calls, positions evaluated, seconds inside the evaluator).
         """
-        ar = self.arrays
+        tree = self.tree  # a run grows the trees only between calls of this
         eval_trees, states = self._batches[part]
         calls, positions, seconds = 0, 0, 0.0
         for step in range(n_steps):
             if deadline is not None and step >= min_steps and time.monotonic() >= deadline:
                 return step, calls, positions, seconds
-            n_eval = T.select_leaves(trees, self.width, self.height, self.n_in_row,
-                                     self.config.c_puct, *ar.node_arrays(), *ar.root_arrays(),
-                                     self._stones, self._leaf_node, self._leaf_value, eval_trees,
-                                     states)
+            n_eval = T.select_leaves(tree, trees, self.width, self.height, self.n_in_row,
+                                     self.config.c_puct, self._stones, self._leaf_node,
+                                     self._leaf_value, eval_trees, states)
             priors, values = self._no_priors, self._no_values
             if n_eval:
                 start = time.perf_counter()
@@ -236,9 +229,8 @@ class BatchedSearch:
                 calls += 1
                 positions += n_eval
                 priors, values = self._check_output(priors, values, n_eval)
-            T.expand_and_backup(trees, n_eval, eval_trees, priors, values, self._leaf_node,
-                                self._leaf_value, self._stones, ar.child_node, ar.child_prior,
-                                ar.parent, ar.visits, ar.value_sum, ar.state, self._root_noise,
+            T.expand_and_backup(tree, trees, n_eval, eval_trees, priors, values, self._leaf_node,
+                                self._leaf_value, self._stones, self._root_noise,
                                 self._noise_pending, weight)
         return n_steps, calls, positions, seconds
 
@@ -258,7 +250,7 @@ class BatchedSearch:
         trees = np.arange(self.n_trees, dtype=np.int32) if trees is None \
             else np.asarray(trees, dtype=np.int32).reshape(-1)
         out = np.zeros((trees.size, self.n_moves), np.int32)
-        T.root_child_visits(trees, self.arrays.child_node, self.arrays.visits, out)
+        T.root_child_visits(self.tree, trees, out)
         return out
 
     def search(self, boards, evaluate, deadline=None) -> np.ndarray:

@@ -21,7 +21,8 @@ from __future__ import annotations
 import numpy as np
 
 from gomoku.board import Board
-from gomoku.rules import EMPTY
+from gomoku.board_config import BoardConfig
+from gomoku.rules import EMPTY, PLAYER_1, PLAYER_2, opponent
 
 from .batched import BatchedSearch, dirichlet_noise, visit_distribution
 from .deadline import checked_deadline
@@ -36,20 +37,19 @@ def board_from_state(state: np.ndarray, n_in_row: int, start_player: int = 0) ->
     """
     planes = np.asarray(state)[:, ::-1, :]
     height, width = planes.shape[1:]
-    board = Board(width, height, n_in_row)
-    board.init_board(start_player)
-    first = board.current_player
-    to_play = first if planes[3, 0, 0] == 1 else 3 - first
-    stones = {to_play: list(np.flatnonzero(planes[0])),
-              3 - to_play: list(np.flatnonzero(planes[1]))}
+    first = (PLAYER_1, PLAYER_2)[start_player]
+    to_play = first if planes[3, 0, 0] == 1 else opponent(first)
+    stones = {to_play: [int(m) for m in np.flatnonzero(planes[0])],
+              opponent(to_play): [int(m) for m in np.flatnonzero(planes[1])]}
     last = np.flatnonzero(planes[2])
     if last.size:
-        mover = stones[3 - to_play]
-        mover.remove(last[0])
-        mover.append(last[0])
-    for i in range(len(stones[1]) + len(stones[2])):
-        board.do_move(int(stones[first if i % 2 == 0 else 3 - first][i // 2]))
-    return board
+        mover = stones[opponent(to_play)]
+        mover.remove(int(last[0]))
+        mover.append(int(last[0]))
+    second = opponent(first)
+    order = [(stones[first][i // 2], first) if i % 2 == 0 else (stones[second][i // 2], second)
+             for i in range(len(stones[first]) + len(stones[second]))]
+    return Board.from_stones(BoardConfig(width, height, n_in_row), order, to_play)
 
 
 def evaluator_from_policy_value_fn(policy_value_fn, n_in_row: int, start_player: int = 0):
@@ -90,7 +90,7 @@ class MCTSPlayer:
         self._policy_value_fn = policy_value_fn
         self._is_selfplay = bool(is_selfplay)
         self._rng = game_rng(self.config.seed, 0)
-        self._search = None  # BatchedSearch of one tree, made for the first board's size
+        self._search = None  # BatchedSearch of one tree, made for the first board's game
         self._evaluate = evaluate
         self._reusable = False  # the tree's root is the position after the last move played
         self.playouts = 0
@@ -104,11 +104,8 @@ class MCTSPlayer:
         self._reusable = False
 
     def _search_for(self, board: Board) -> BatchedSearch:
-        s = self._search
-        if s is None or (s.width, s.height, s.n_in_row) != (board.width, board.height,
-                                                            board.n_in_row):
-            self._search = BatchedSearch(board.width, board.height, board.n_in_row, 1,
-                                         self.config)
+        if self._search is None or self._search.board != board.config:
+            self._search = BatchedSearch(board.config, 1, self.config)
             self._reusable = False
         if self._policy_value_fn is not None:
             self._evaluate = evaluator_from_policy_value_fn(self._policy_value_fn,
@@ -116,10 +113,10 @@ class MCTSPlayer:
         return self._search
 
     def _tree_is_at(self, board: Board) -> bool:
-        ar = self._search.arrays
-        return (self._reusable and ar.root_player[0] == board.current_player
-                and ar.root_last[0] == board.last_move
-                and np.array_equal(ar.root_stones[0], board.stones))
+        tree = self._search.tree
+        return (self._reusable and tree.root_player[0] == board.current_player
+                and tree.root_last[0] == board.last_move
+                and np.array_equal(tree.root_stones[0], board.stones))
 
     def get_action(self, board: Board, temp=1e-3, return_prob=0, deadline=None):
         """A move sampled from the root visits at ``temp``, or ``(move, move_probs float64 [H*W])``.

@@ -24,7 +24,8 @@ import time
 import numba
 import numpy as np
 
-from gomoku.rules import EMPTY, is_winning_move
+from gomoku.rules import EMPTY, is_winning_move, opponent
+from gomoku.validation import Float, Int
 
 from .deadline import checked_deadline
 from .rollout import random_rollout
@@ -34,10 +35,9 @@ UNEXPANDED = -1  # children_index: no node has been made for this move yet
 SEED_BOUND = 2**32  # numba's generator takes a 32-bit seed
 NO_DEADLINE = np.inf
 MIN_PLAYOUTS = 2  # a deadline never stops a search before this: the root's evaluation and one move
-# Reading the clock from compiled code costs about 2 us inside a search (the trip into the
-# interpreter, and the caches it disturbs), a playout 3-5 us at 6x6 and ~16 us at 15x15 on the
-# development machine: a read every 128 playouts costs under 0.5 % at 6x6 and stops a search at
-# most ~2 ms after its deadline at 15x15 (scripts/bench_deadline.py).
+# A clock read from compiled code is a trip into the interpreter: reading it every this many
+# playouts keeps its cost small against the playouts' and a search's stop close to its deadline
+# (scripts/bench_deadline.py measures both).
 CLOCK_CHECK_EVERY = 128
 # A timed search allocates its n_playout cap at once when that is at most this many node-move
 # cells (12 bytes each); above it, its arrays start at GROWING_START_NODES and double as needed,
@@ -141,7 +141,7 @@ def search(root_stones, width, height, n_in_row, to_play, c_puct, n_playout, see
             action = _select_action(stones, node, n_empty, c_puct, node_visits,
                                     children_visits, children_value_sum)
             stones[action] = player
-            player = 3 - player
+            player = opponent(player)
             n_empty -= 1
             child = children_index[node, action]
             if child == UNEXPANDED:
@@ -172,19 +172,6 @@ def search(root_stones, width, height, n_in_row, to_play, c_puct, n_playout, see
     return children_visits[ROOT].copy()
 
 
-def _positive_int(name, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def _positive_float(name, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)
-
-
 class MCTSPurePlayer:
     """A player choosing its moves by pure-rollout MCTS (see the module docstring).
 
@@ -195,8 +182,8 @@ class MCTSPurePlayer:
     """
 
     def __init__(self, c_puct=5, n_playout=1000, seed=None):
-        self.c_puct = _positive_float("c_puct", c_puct)
-        self.n_playout = _positive_int("n_playout", n_playout)
+        self.c_puct = Float().check("c_puct", c_puct)
+        self.n_playout = Int(1).check("n_playout", n_playout)
         self._rng = np.random.default_rng(seed)
         self.playouts = 0
         self.player = None
@@ -221,8 +208,8 @@ class MCTSPurePlayer:
             raise ValueError(f"get_action: the game is over (winner {winner}), no move to choose")
         deadline = checked_deadline(deadline)
         visits = search(board.stones, board.width, board.height, board.n_in_row,
-                        board.current_player, _positive_float("c_puct", self.c_puct),
-                        _positive_int("n_playout", self.n_playout),
+                        board.current_player, Float().check("c_puct", self.c_puct),
+                        Int(1).check("n_playout", self.n_playout),
                         int(self._rng.integers(SEED_BOUND)),
                         NO_DEADLINE if deadline is None else deadline)
         self.playouts = int(visits.sum()) + 1

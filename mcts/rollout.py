@@ -9,7 +9,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from gomoku.rules import EMPTY, is_winning_move
+from gomoku.rules import EMPTY, is_winning_move, opponent
 
 ROLLOUT_LIMIT = 1000  # moves; a rollout that reaches it counts as a draw (as in the reference)
 
@@ -40,5 +40,5 @@ def random_rollout(stones, width, height, n_in_row, to_play, empties):
         stones[move] = mover
         if is_winning_move(stones, width, height, n_in_row, move):
             return 1.0 if mover == to_play else -1.0
-        mover = 3 - mover
+        mover = opponent(mover)
     return 0.0

@@ -1,18 +1,13 @@
 """SearchConfig: the settings of the AlphaZero PUCT search, as the pipeline reads them from YAML."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields
 
 import numpy as np
 
+from gomoku.validation import Float, Fraction, InputError, Int, check_fields
 
-def _is_int(value) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, np.integer))
-
-
-def _is_number(value) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
+MAX_PLAYOUTS = 10**9  # visit counts are int32; a cap this high is meant for a deadline
 
 
 @dataclass(frozen=True)
@@ -35,32 +30,19 @@ class SearchConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("c_puct", "dirichlet_alpha", "temp"):
-            value = getattr(self, name)
-            if not _is_number(value) or not math.isfinite(value) or value <= 0:
-                raise ValueError(f"SearchConfig.{name} must be a positive number, got {value!r}")
-            object.__setattr__(self, name, float(value))
-        weight = self.dirichlet_weight
-        if not _is_number(weight) or not 0.0 <= weight <= 1.0:
-            raise ValueError(f"SearchConfig.dirichlet_weight must be in [0, 1], got {weight!r}")
-        object.__setattr__(self, "dirichlet_weight", float(weight))
-        if not _is_int(self.n_playout) or self.n_playout < 1:
-            raise ValueError(
-                f"SearchConfig.n_playout must be a positive integer, got {self.n_playout!r}")
-        if not _is_int(self.seed) or self.seed < 0:
-            raise ValueError(f"SearchConfig.seed must be an integer >= 0, got {self.seed!r}")
-        object.__setattr__(self, "n_playout", int(self.n_playout))
-        object.__setattr__(self, "seed", int(self.seed))
+        check_fields(self, c_puct=Float(high=1e6), n_playout=Int(1, MAX_PLAYOUTS),
+                     dirichlet_alpha=Float(high=1e3), dirichlet_weight=Fraction(),
+                     temp=Float(high=1e3), seed=Int(0, 2**63 - 1))
 
     @classmethod
     def from_dict(cls, values: dict) -> "SearchConfig":
         """A config from a mapping (e.g. a YAML section); unknown keys are an error."""
         if not isinstance(values, dict):
-            raise ValueError(f"search config must be a mapping, got {type(values).__name__}")
+            raise InputError(f"search config must be a mapping, got {type(values).__name__}")
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ValueError(f"unknown search config key(s): {', '.join(map(str, unknown))}")
+            raise InputError(f"unknown search config key(s): {', '.join(map(str, unknown))}")
         return cls(**values)
 
 

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gomoku.board import Board
-from gomoku.rules import EMPTY
+from gomoku.board_config import BoardConfig
+from gomoku.rules import DRAW, EMPTY
+from gomoku.validation import Int
 
 from .batched import BatchedSearch, dirichlet_noise, visit_distribution
 from .search_config import SearchConfig, game_rng
@@ -31,7 +33,7 @@ class GameRecord:
     mcts_probs: np.ndarray  # float32 [T, H*W]: root visit distribution at temp
     z: np.ndarray  # float32 [T]: the result for the player to move (1 win, -1 loss, 0 draw)
     moves: np.ndarray  # int32 [T]: the moves played
-    winner: int  # 1 or 2, or -1 for a draw
+    winner: int  # PLAYER_1 or PLAYER_2, or DRAW
 
     @property
     def length(self) -> int:
@@ -51,7 +53,7 @@ class _Game:
     def record(self, winner: int) -> GameRecord:
         players = np.array(self.players)
         z = np.zeros(len(players), np.float32)
-        if winner != -1:
+        if winner != DRAW:
             z[:] = np.where(players == winner, 1.0, -1.0)
         return GameRecord(self.index, np.stack(self.states),
                           np.stack(self.probs).astype(np.float32), z,
@@ -66,11 +68,11 @@ class SelfPlay:
     exposes the benchmark counters.
     """
 
-    def __init__(self, evaluate, width: int, height: int, n_in_row: int, config: SearchConfig,
-                 n_parallel: int, n_threads: int = 1):
+    def __init__(self, evaluate, board: BoardConfig, config: SearchConfig, n_parallel: int,
+                 n_threads: int = 1):
         self.evaluate = evaluate
         self.config = config
-        self.search = BatchedSearch(width, height, n_in_row, n_parallel, config, n_threads)
+        self.search = BatchedSearch(board, n_parallel, config, n_threads)
         self._slots: list[_Game | None] = [None] * self.search.n_trees
         self.moves_played = 0
 
@@ -83,11 +85,9 @@ class SelfPlay:
         if None not in self._slots:
             raise ValueError(f"no free slot: {self.search.n_trees} games are already being played")
         slot = self._slots.index(None)
-        s = self.search
-        board = Board(s.width, s.height, s.n_in_row)
-        board.init_board(0)
+        board = Board.from_config(self.search.board)
         self._slots[slot] = _Game(game_index, board, game_rng(self.config.seed, game_index))
-        s.reset(slot, board)
+        self.search.reset(slot, board)
 
     def play_move(self) -> list[GameRecord]:
         """Search and play one move in every active game; returns the games that ended."""
@@ -126,8 +126,7 @@ class SelfPlay:
         Returns their records ordered by game index. Games already active are played on too, and
         their records are returned if they end meanwhile.
         """
-        if isinstance(n_games, bool) or not isinstance(n_games, (int, np.integer)) or n_games < 0:
-            raise ValueError(f"n_games must be an integer >= 0, got {n_games!r}")
+        Int(0).check("n_games", n_games)
         next_game, stop = first_game, first_game + n_games
         records = []
         while next_game < stop or self.n_active:
@@ -138,11 +137,10 @@ class SelfPlay:
         return sorted(records, key=lambda r: r.game_index)
 
 
-def play_games(evaluate, width: int, height: int, n_in_row: int, config: SearchConfig,
-               n_games: int, n_parallel: int | None = None, first_game: int = 0,
+def play_games(evaluate, board: BoardConfig, config: SearchConfig, n_games: int,
+               n_parallel: int | None = None, first_game: int = 0,
                n_threads: int = 1) -> list[GameRecord]:
     """Self-play ``n_games`` games, ``n_parallel`` (default: all) at a time; see ``SelfPlay``."""
     n_parallel = n_games if n_parallel is None else n_parallel
-    runner = SelfPlay(evaluate, width, height, n_in_row, config, max(1, min(n_parallel, n_games)),
-                      n_threads)
+    runner = SelfPlay(evaluate, board, config, max(1, min(n_parallel, n_games)), n_threads)
     return runner.play_games(n_games, first_game)

@@ -1,6 +1,7 @@
-"""Flat arrays for G PUCT search trees, and the compiled kernels that walk them.
+"""The search trees of a BatchedSearch as one object of flat arrays, and the compiled kernels.
 
-Layout (one row per tree ``g``; ``C`` nodes of capacity; ``A = H*W`` moves):
+``Tree`` holds G trees (one row each; ``C`` nodes of capacity; ``A = H*W`` moves); kernels take it
+and change its arrays in place; ``new_tree`` and ``grown`` make new ones:
 - node ``ROOT`` (0) is the position to search; a node is made when a playout first takes its move;
 - ``child_node[g, n, a]`` is the node reached by move ``a`` from node ``n``, or ``NO_NODE``;
 - ``child_prior[g, n, a]`` is the prior of move ``a`` at an EXPANDED node (0 on occupied points);
@@ -8,22 +9,24 @@ Layout (one row per tree ``g``; ``C`` nodes of capacity; ``A = H*W`` moves):
   values, seen by the player who made the move into ``n`` (so the parent maximises ``Q = W / N``);
 - ``state[g, n]``: UNEXPANDED (made, waiting for its evaluation), EXPANDED (priors known) or
   TERMINAL (the game is over there; ``terminal_value`` is its value for the player to move:
-  -1 after a winning move, 0 for a full board). Terminal nodes are never expanded nor evaluated.
+  LOSS_VALUE after a winning move, DRAW_VALUE for a full board). Terminal nodes are never
+  expanded nor evaluated.
 - Every node was made after its parent, so ``parent[g, n] < n``; keeping a subtree renumbers
   its nodes in their old order, which keeps this true.
 
-The root's position is ``root_stones`` (int8 [G, A]), ``root_player`` (to move), ``root_last``
-(last move or -1) and ``root_count`` (stones on the board). A playout rebuilds the leaf position in
-``stones`` (int8 [G, A]) by playing the path's moves on a copy of the root's.
+The root's position is ``root_stones``, ``root_player`` (to move), ``root_last`` (last move or -1)
+and ``root_count`` (stones on the board). A playout rebuilds the leaf position in ``stones``
+(int8 [G, A]) by playing the path's moves on a copy of the root's.
 """
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numba
 import numpy as np
 
-from gomoku.rules import EMPTY, is_winning_move
+from gomoku.rules import EMPTY, is_winning_move, opponent
 
 ROOT = 0
 NO_NODE = -1  # child_node / parent: no such node
@@ -31,82 +34,97 @@ NO_NODE = -1  # child_node / parent: no such node
 UNEXPANDED = 0
 EXPANDED = 1
 TERMINAL = 2
-LOSS = -1.0  # terminal value for the player to move after the opponent's winning move
-DRAW = 0.0
+LOSS_VALUE = -1.0  # terminal value for the player to move after the opponent's winning move
+DRAW_VALUE = 0.0  # terminal value of a full board
 
 
-class TreeArrays:
-    """Preallocated storage for ``n_trees`` trees of ``capacity`` nodes over ``n_moves`` moves."""
+class Tree(NamedTuple):
+    """G search trees; every array's first axis is the tree."""
 
-    def __init__(self, n_trees: int, capacity: int, n_moves: int):
-        g, c, a = n_trees, capacity, n_moves
-        self.child_node = np.full((g, c, a), NO_NODE, np.int32)  # int32 [G, C, A]
-        self.child_prior = np.zeros((g, c, a), np.float32)  # float32 [G, C, A]
-        self.parent = np.full((g, c), NO_NODE, np.int32)  # int32 [G, C]
-        self.move = np.full((g, c), -1, np.int32)  # int32 [G, C]: the move into the node
-        self.visits = np.zeros((g, c), np.int32)  # int32 [G, C]
-        self.value_sum = np.zeros((g, c), np.float64)  # float64 [G, C]
-        self.state = np.zeros((g, c), np.int8)  # int8 [G, C]
-        self.terminal_value = np.zeros((g, c), np.float32)  # float32 [G, C]
-        self.n_nodes = np.ones(g, np.int32)  # int32 [G]: nodes in use, ROOT included
-        self.root_stones = np.zeros((g, a), np.int8)  # int8 [G, A]
-        self.root_player = np.ones(g, np.int8)  # int8 [G]
-        self.root_last = np.full(g, -1, np.int32)  # int32 [G]
-        self.root_count = np.zeros(g, np.int32)  # int32 [G]
+    child_node: np.ndarray  # int32 [G, C, A]
+    child_prior: np.ndarray  # float32 [G, C, A]
+    parent: np.ndarray  # int32 [G, C]
+    move: np.ndarray  # int32 [G, C]: the move into the node (-1 for a ROOT)
+    visits: np.ndarray  # int32 [G, C]
+    value_sum: np.ndarray  # float64 [G, C]
+    state: np.ndarray  # int8 [G, C]
+    terminal_value: np.ndarray  # float32 [G, C]
+    n_nodes: np.ndarray  # int32 [G]: nodes in use, ROOT included
+    root_stones: np.ndarray  # int8 [G, A]
+    root_player: np.ndarray  # int8 [G]
+    root_last: np.ndarray  # int32 [G]
+    root_count: np.ndarray  # int32 [G]
 
     @property
     def capacity(self) -> int:
         return self.visits.shape[1]
 
-    def grow(self, capacity: int) -> None:
-        """Enlarge every tree to ``capacity`` nodes, keeping their contents."""
-        extra = capacity - self.capacity
-        if extra <= 0:
-            return
-        for name, fill in (("child_node", NO_NODE), ("child_prior", 0), ("parent", NO_NODE),
-                           ("move", -1), ("visits", 0), ("value_sum", 0), ("state", 0),
-                           ("terminal_value", 0)):
-            old = getattr(self, name)
-            pad = np.full((old.shape[0], extra) + old.shape[2:], fill, old.dtype)
-            setattr(self, name, np.concatenate([old, pad], axis=1))
 
-    def node_arrays(self):
-        """The per-node arrays in the order the kernels take them."""
-        return (self.child_node, self.child_prior, self.parent, self.move, self.visits,
-                self.value_sum, self.state, self.terminal_value, self.n_nodes)
+# per-node arrays and the value their new nodes take
+NODE_FILL = {"child_node": NO_NODE, "child_prior": 0, "parent": NO_NODE, "move": -1, "visits": 0,
+             "value_sum": 0, "state": UNEXPANDED, "terminal_value": 0}
 
-    def root_arrays(self):
-        return self.root_stones, self.root_player, self.root_last, self.root_count
+
+def new_tree(n_trees: int, capacity: int, n_moves: int) -> Tree:
+    """``n_trees`` empty trees of ``capacity`` nodes over ``n_moves`` moves."""
+    g, c, a = n_trees, capacity, n_moves
+    return Tree(
+        child_node=np.full((g, c, a), NO_NODE, np.int32),
+        child_prior=np.zeros((g, c, a), np.float32),
+        parent=np.full((g, c), NO_NODE, np.int32),
+        move=np.full((g, c), -1, np.int32),
+        visits=np.zeros((g, c), np.int32),
+        value_sum=np.zeros((g, c), np.float64),
+        state=np.zeros((g, c), np.int8),
+        terminal_value=np.zeros((g, c), np.float32),
+        n_nodes=np.ones(g, np.int32),
+        root_stones=np.zeros((g, a), np.int8),
+        root_player=np.ones(g, np.int8),
+        root_last=np.full(g, -1, np.int32),
+        root_count=np.zeros(g, np.int32))
+
+
+def grown(tree: Tree, capacity: int) -> Tree:
+    """``tree`` with room for ``capacity`` nodes per tree, contents kept (itself if it has it)."""
+    extra = capacity - tree.capacity
+    if extra <= 0:
+        return tree
+    bigger = {}
+    for name, fill in NODE_FILL.items():
+        old = getattr(tree, name)
+        pad = np.full((old.shape[0], extra) + old.shape[2:], fill, old.dtype)
+        bigger[name] = np.concatenate([old, pad], axis=1)
+    return tree._replace(**bigger)
 
 
 @numba.njit(cache=True, nogil=True)
-def clear_node(child_node, parent, move, visits, value_sum, state, g, n, parent_node, the_move):
-    child_node[g, n, :] = NO_NODE
-    parent[g, n] = parent_node
-    move[g, n] = the_move
-    visits[g, n] = 0
-    value_sum[g, n] = 0.0
-    state[g, n] = UNEXPANDED
+def clear_node(tree, g, n, parent_node, the_move):
+    tree.child_node[g, n, :] = NO_NODE
+    tree.parent[g, n] = parent_node
+    tree.move[g, n] = the_move
+    tree.visits[g, n] = 0
+    tree.value_sum[g, n] = 0.0
+    tree.state[g, n] = UNEXPANDED
 
 
 @numba.njit(cache=True, nogil=True)
-def select_action(stones, child_node, child_prior, visits, value_sum, g, node, c_puct):
+def select_action(tree, stones, g, node, c_puct):
     """The empty point maximising ``Q + c_puct * P * sqrt(N_parent) / (1 + N)`` (lowest on ties).
 
     ``Q`` and ``N`` are 0 for a move no playout has taken yet.
     """
-    scale = c_puct * math.sqrt(visits[g, node])
+    scale = c_puct * math.sqrt(tree.visits[g, node])
     best_action, best_score = -1, -np.inf
     for a in range(stones.shape[0]):
         if stones[a] != EMPTY:
             continue
-        child = child_node[g, node, a]
+        child = tree.child_node[g, node, a]
         n, q = 0, 0.0
         if child != NO_NODE:
-            n = visits[g, child]
+            n = tree.visits[g, child]
             if n > 0:
-                q = value_sum[g, child] / n
-        score = q + scale * child_prior[g, node, a] / (1 + n)
+                q = tree.value_sum[g, child] / n
+        score = q + scale * tree.child_prior[g, node, a] / (1 + n)
         if score > best_score:
             best_action, best_score = a, score
     return best_action
@@ -127,9 +145,7 @@ def encode_state(stones, to_play, last_move, n_stones, width, height, out):
 
 
 @numba.njit(cache=True, nogil=True)
-def select_leaves(trees, width, height, n_in_row, c_puct,
-                  child_node, child_prior, parent, move, visits, value_sum, state, terminal_value,
-                  n_nodes, root_stones, root_player, root_last, root_count,
+def select_leaves(tree, trees, width, height, n_in_row, c_puct,
                   stones, leaf_node, leaf_value, eval_trees, states_out):
     """Walk each tree in ``trees`` (int32 [K]) from its root to a leaf, making the leaf's node.
 
@@ -144,33 +160,33 @@ def select_leaves(trees, width, height, n_in_row, c_puct,
     for i in range(trees.shape[0]):
         g = trees[i]
         board = stones[g]
-        board[:] = root_stones[g]
-        player = root_player[g]
+        board[:] = tree.root_stones[g]
+        player = tree.root_player[g]
         node, depth = ROOT, 0
-        while state[g, node] == EXPANDED:
-            a = select_action(board, child_node, child_prior, visits, value_sum, g, node, c_puct)
+        while tree.state[g, node] == EXPANDED:
+            a = select_action(tree, board, g, node, c_puct)
             board[a] = player
-            player = 3 - player
+            player = opponent(player)
             depth += 1
-            child = child_node[g, node, a]
+            child = tree.child_node[g, node, a]
             if child == NO_NODE:
-                child = n_nodes[g]
-                n_nodes[g] += 1
-                clear_node(child_node, parent, move, visits, value_sum, state, g, child, node, a)
-                child_node[g, node, a] = child
+                child = tree.n_nodes[g]
+                tree.n_nodes[g] += 1
+                clear_node(tree, g, child, node, a)
+                tree.child_node[g, node, a] = child
                 if is_winning_move(board, width, height, n_in_row, a):
-                    state[g, child] = TERMINAL
-                    terminal_value[g, child] = LOSS
-                elif root_count[g] + depth == n_moves:
-                    state[g, child] = TERMINAL
-                    terminal_value[g, child] = DRAW
+                    tree.state[g, child] = TERMINAL
+                    tree.terminal_value[g, child] = LOSS_VALUE
+                elif tree.root_count[g] + depth == n_moves:
+                    tree.state[g, child] = TERMINAL
+                    tree.terminal_value[g, child] = DRAW_VALUE
             node = child
         leaf_node[g] = node
-        if state[g, node] == TERMINAL:
-            leaf_value[g] = terminal_value[g, node]
+        if tree.state[g, node] == TERMINAL:
+            leaf_value[g] = tree.terminal_value[g, node]
         else:
-            last = move[g, node] if node != ROOT else root_last[g]
-            encode_state(board, player, last, root_count[g] + depth, width, height,
+            last = tree.move[g, node] if node != ROOT else tree.root_last[g]
+            encode_state(board, player, last, tree.root_count[g] + depth, width, height,
                          states_out[n_eval])
             eval_trees[n_eval] = g
             n_eval += 1
@@ -178,9 +194,8 @@ def select_leaves(trees, width, height, n_in_row, c_puct,
 
 
 @numba.njit(cache=True, nogil=True)
-def expand_and_backup(trees, n_eval, eval_trees, priors, values, leaf_node, leaf_value, stones,
-                      child_node, child_prior, parent, visits, value_sum, state,
-                      root_noise, noise_pending, noise_weight):
+def expand_and_backup(tree, trees, n_eval, eval_trees, priors, values, leaf_node, leaf_value,
+                      stones, root_noise, noise_pending, noise_weight):
     """Expand the evaluated leaves with their priors, then back up every walked tree's value.
 
     ``priors`` (float32 [n_eval, A]) are renormalised over the leaf's empty points (uniform if
@@ -204,51 +219,49 @@ def expand_and_backup(trees, n_eval, eval_trees, priors, values, leaf_node, leaf
                 p = priors[k, a] / total if total > 0.0 else 1.0 / n_legal
                 if noisy:
                     p = (1.0 - noise_weight) * p + noise_weight * root_noise[g, a]
-            child_prior[g, node, a] = p
+            tree.child_prior[g, node, a] = p
         if noisy:
             noise_pending[g] = False
-        state[g, node] = EXPANDED
+        tree.state[g, node] = EXPANDED
         leaf_value[g] = values[k]
     for i in range(trees.shape[0]):
         g = trees[i]
         node = leaf_node[g]
         v = -np.float64(leaf_value[g])
         while node != NO_NODE:
-            visits[g, node] += 1
-            value_sum[g, node] += v
+            tree.visits[g, node] += 1
+            tree.value_sum[g, node] += v
             v = -v
-            node = parent[g, node]
+            node = tree.parent[g, node]
 
 
 @numba.njit(cache=True, nogil=True)
-def add_root_noise(trees, root_noise, noise_pending, noise_weight, child_prior, state,
-                   root_stones):
+def add_root_noise(tree, trees, root_noise, noise_pending, noise_weight):
     """Mix ``root_noise[g]`` into the priors of each expanded root now; mark new roots pending."""
     for i in range(trees.shape[0]):
         g = trees[i]
-        if state[g, ROOT] != EXPANDED:
+        if tree.state[g, ROOT] != EXPANDED:
             noise_pending[g] = True
             continue
-        for a in range(root_stones.shape[1]):
-            if root_stones[g, a] == EMPTY:
-                child_prior[g, ROOT, a] = ((1.0 - noise_weight) * child_prior[g, ROOT, a]
-                                           + noise_weight * root_noise[g, a])
+        for a in range(tree.root_stones.shape[1]):
+            if tree.root_stones[g, a] == EMPTY:
+                tree.child_prior[g, ROOT, a] = ((1.0 - noise_weight) * tree.child_prior[g, ROOT, a]
+                                                + noise_weight * root_noise[g, a])
 
 
 @numba.njit(cache=True, nogil=True)
-def keep_subtree(g, new_root, child_node, child_prior, parent, move, visits, value_sum, state,
-                 terminal_value, n_nodes, renumber):
+def keep_subtree(tree, g, new_root, renumber):
     """Make node ``new_root`` of tree ``g`` the ROOT, keeping its subtree and dropping the rest.
 
     Kept nodes move down to 0, 1, 2, ... in their old order, so copying in increasing old index
     never overwrites a kept node before it is read. ``renumber`` is scratch, int32 [C].
     """
-    n = n_nodes[g]
+    n = tree.n_nodes[g]
     renumber[:n] = NO_NODE
     renumber[new_root] = ROOT
     count = 1
     for old in range(new_root + 1, n):
-        p = parent[g, old]
+        p = tree.parent[g, old]
         if renumber[p] != NO_NODE:
             renumber[old] = count
             count += 1
@@ -256,25 +269,25 @@ def keep_subtree(g, new_root, child_node, child_prior, parent, move, visits, val
         new = renumber[old]
         if new == NO_NODE:
             continue
-        p = parent[g, old]
-        parent[g, new] = NO_NODE if old == new_root else renumber[p]
-        move[g, new] = move[g, old]
-        visits[g, new] = visits[g, old]
-        value_sum[g, new] = value_sum[g, old]
-        state[g, new] = state[g, old]
-        terminal_value[g, new] = terminal_value[g, old]
-        for a in range(child_node.shape[2]):
-            child = child_node[g, old, a]
-            child_node[g, new, a] = NO_NODE if child == NO_NODE else renumber[child]
-            child_prior[g, new, a] = child_prior[g, old, a]
-    n_nodes[g] = count
+        p = tree.parent[g, old]
+        tree.parent[g, new] = NO_NODE if old == new_root else renumber[p]
+        tree.move[g, new] = tree.move[g, old]
+        tree.visits[g, new] = tree.visits[g, old]
+        tree.value_sum[g, new] = tree.value_sum[g, old]
+        tree.state[g, new] = tree.state[g, old]
+        tree.terminal_value[g, new] = tree.terminal_value[g, old]
+        for a in range(tree.child_node.shape[2]):
+            child = tree.child_node[g, old, a]
+            tree.child_node[g, new, a] = NO_NODE if child == NO_NODE else renumber[child]
+            tree.child_prior[g, new, a] = tree.child_prior[g, old, a]
+    tree.n_nodes[g] = count
 
 
 @numba.njit(cache=True, nogil=True)
-def root_child_visits(trees, child_node, visits, out):
+def root_child_visits(tree, trees, out):
     """``out[i, a]`` = visits of move ``a`` at the root of tree ``trees[i]`` (int32 [K, A])."""
     for i in range(trees.shape[0]):
         g = trees[i]
-        for a in range(child_node.shape[2]):
-            child = child_node[g, ROOT, a]
-            out[i, a] = 0 if child == NO_NODE else visits[g, child]
+        for a in range(tree.child_node.shape[2]):
+            child = tree.child_node[g, ROOT, a]
+            out[i, a] = 0 if child == NO_NODE else tree.visits[g, child]

@@ -2,6 +2,8 @@
 the MCTSPlayer interface and the evaluation-play API."""
 
 import numpy as np
+
+from gomoku import BoardConfig
 import pytest
 
 from gomoku.ascii import parse
@@ -24,7 +26,7 @@ def policy_value_fn_of(evaluate):
 
 
 def search_one(board, n_playout, evaluate=uniform_evaluator, c_puct=5):
-    search = BatchedSearch(board.width, board.height, board.n_in_row, 1,
+    search = BatchedSearch(board.config, 1,
                            SearchConfig(n_playout=n_playout, c_puct=c_puct))
     return search.search([board], evaluate)[0]
 
@@ -121,44 +123,44 @@ def test_finds_a_win_in_two_on_8x8x5():
 # -- visit accounting, legality, trees -------------------------------------------------------
 def check_tree(search, g):
     """Structural invariants of tree ``g`` after complete playouts."""
-    ar = search.arrays
-    for n in range(ar.n_nodes[g]):
-        children = ar.child_node[g, n][ar.child_node[g, n] != T.NO_NODE]
-        assert (ar.parent[g, children] == n).all()
+    tree = search.tree
+    for n in range(tree.n_nodes[g]):
+        children = tree.child_node[g, n][tree.child_node[g, n] != T.NO_NODE]
+        assert (tree.parent[g, children] == n).all()
         assert (children > n).all()
-        if ar.state[g, n] == T.EXPANDED:
-            assert ar.visits[g, n] == 1 + ar.visits[g, children].sum()
-            assert np.isclose(ar.child_prior[g, n].sum(), 1.0, atol=1e-5)
+        if tree.state[g, n] == T.EXPANDED:
+            assert tree.visits[g, n] == 1 + tree.visits[g, children].sum()
+            assert np.isclose(tree.child_prior[g, n].sum(), 1.0, atol=1e-5)
         else:
-            assert ar.state[g, n] == T.TERMINAL and children.size == 0
+            assert tree.state[g, n] == T.TERMINAL and children.size == 0
 
 
 def test_root_visits_count_the_playouts_and_the_reused_visits():
     board = Board(6, 6, 4)
-    search = BatchedSearch(6, 6, 4, 1, SearchConfig(n_playout=150))
+    search = BatchedSearch(BoardConfig(6, 6, 4), 1, SearchConfig(n_playout=150))
     search.reset(0, board)
     search.run(hashed_evaluator)
-    assert search.arrays.visits[0, T.ROOT] == 150
+    assert search.tree.visits[0, T.ROOT] == 150
     visits = search.root_visits()[0]
     assert visits.sum() == 150 - 1  # the first playout evaluates the root
     check_tree(search, 0)
     for _ in range(4):  # keep the subtree of the most visited move, search on
         move = int(np.argmax(search.root_visits()[0]))
-        child = search.arrays.child_node[0, T.ROOT, move]
-        grand = search.arrays.child_node[0, child].copy()
-        reused = search.arrays.visits[0, child]
-        expected = np.where(grand != T.NO_NODE, search.arrays.visits[0, grand], 0)
+        child = search.tree.child_node[0, T.ROOT, move]
+        grand = search.tree.child_node[0, child].copy()
+        reused = search.tree.visits[0, child]
+        expected = np.where(grand != T.NO_NODE, search.tree.visits[0, grand], 0)
         search.advance(0, move)
         board.do_move(move)
-        assert search.arrays.visits[0, T.ROOT] == reused
+        assert search.tree.visits[0, T.ROOT] == reused
         assert (search.root_visits()[0] == expected).all()
         check_tree(search, 0)
         search.run(hashed_evaluator)
-        assert search.arrays.visits[0, T.ROOT] == reused + 150
+        assert search.tree.visits[0, T.ROOT] == reused + 150
         assert search.root_visits()[0].sum() == reused + 150 - 1
         assert (search.root_visits()[0][board.stones != 0] == 0).all()
         check_tree(search, 0)
-    assert search.arrays.capacity > 151  # the kept subtrees made the trees grow
+    assert search.tree.capacity > 151  # the kept subtrees made the trees grow
 
 
 def test_search_is_reproducible_and_only_visits_empty_points():
@@ -171,24 +173,24 @@ def test_search_is_reproducible_and_only_visits_empty_points():
 
 def test_terminal_leaves_are_valued_without_the_evaluator():
     board = parse(WIN_AT_ONCE, 4)
-    search = BatchedSearch(6, 6, 4, 1, SearchConfig(n_playout=200))
+    search = BatchedSearch(BoardConfig(6, 6, 4), 1, SearchConfig(n_playout=200))
     search.search([board], uniform_evaluator)
     assert search.steps == 200
     assert search.evaluated_positions < 200  # the winning leaf was revisited for free
-    winning = search.arrays.child_node[0, T.ROOT, 18]
-    assert search.arrays.state[0, winning] == T.TERMINAL
+    winning = search.tree.child_node[0, T.ROOT, 18]
+    assert search.tree.state[0, winning] == T.TERMINAL
     # each visit of the win backed up +1 for the winner
-    assert search.arrays.value_sum[0, winning] == search.arrays.visits[0, winning]
+    assert search.tree.value_sum[0, winning] == search.tree.visits[0, winning]
 
 
 def test_a_game_over_at_the_root_is_never_searched():
     board = parse(WIN_AT_ONCE, 4)
-    search = BatchedSearch(6, 6, 4, 2, SearchConfig(n_playout=50))
+    search = BatchedSearch(BoardConfig(6, 6, 4), 2, SearchConfig(n_playout=50))
     search.reset(0, board)
     search.advance(0, 22)  # a win on a tree without nodes: the new root learns the game is over
     search.reset(1, board)
     search.run(uniform_evaluator, [1])
-    assert search.arrays.state[1, search.arrays.child_node[1, T.ROOT, 18]] == T.TERMINAL
+    assert search.tree.state[1, search.tree.child_node[1, T.ROOT, 18]] == T.TERMINAL
     search.advance(1, 18)  # a win the search had tried: its terminal node becomes the root
     for tree in (0, 1):
         with pytest.raises(ValueError, match="finished game"):
@@ -204,20 +206,20 @@ def test_dirichlet_noise_goes_on_the_root_priors_only():
     noise = np.zeros((1, 36), np.float32)
     noise[0, 20] = 1.0
 
-    search = BatchedSearch(6, 6, 4, 1, config)
+    search = BatchedSearch(BoardConfig(6, 6, 4), 1, config)
     search.reset(0, board)
     search.run(hashed_evaluator, root_noise=noise)
     net_priors = hashed_evaluator(board.current_state()[None])[0][0]
     clean = np.where(legal, net_priors, 0) / net_priors[legal].sum()
     expected = 0.75 * clean + 0.25 * noise[0]
-    assert np.allclose(search.arrays.child_prior[0, T.ROOT], expected, atol=1e-6)
-    child = search.arrays.child_node[0, T.ROOT, int(np.argmax(expected))]
-    assert search.arrays.state[0, child] == T.EXPANDED  # the second playout expanded a child
-    assert abs(search.arrays.child_prior[0, child].sum() - 1.0) < 1e-5
+    assert np.allclose(search.tree.child_prior[0, T.ROOT], expected, atol=1e-6)
+    child = search.tree.child_node[0, T.ROOT, int(np.argmax(expected))]
+    assert search.tree.state[0, child] == T.EXPANDED  # the second playout expanded a child
+    assert abs(search.tree.child_prior[0, child].sum() - 1.0) < 1e-5
 
     # an already expanded root gets the noise at once
     search.run(hashed_evaluator, root_noise=noise)
-    assert np.allclose(search.arrays.child_prior[0, T.ROOT], 0.75 * expected + 0.25 * noise[0],
+    assert np.allclose(search.tree.child_prior[0, T.ROOT], 0.75 * expected + 0.25 * noise[0],
                        atol=1e-6)
 
 
@@ -272,7 +274,7 @@ def test_policy_value_fn_adapter_scatters_priors_over_moves():
 # -- evaluation API, config and errors -------------------------------------------------------
 def test_search_of_many_boards_equals_each_board_alone():
     boards = [parse(WIN_AT_ONCE, 4), parse(BLOCK, 4), Board(6, 6, 4)]
-    search = BatchedSearch(6, 6, 4, 4, SearchConfig(n_playout=100))
+    search = BatchedSearch(BoardConfig(6, 6, 4), 4, SearchConfig(n_playout=100))
     together = search.search(boards, hashed_evaluator)
     alone = np.stack([search_one(b, 100, hashed_evaluator) for b in boards])
     assert (together == alone).all()
@@ -293,7 +295,7 @@ def test_search_config_validation():
 
 
 def test_bad_evaluator_output_and_finished_boards_are_reported():
-    search = BatchedSearch(6, 6, 4, 1, SearchConfig(n_playout=5))
+    search = BatchedSearch(BoardConfig(6, 6, 4), 1, SearchConfig(n_playout=5))
     with pytest.raises(ValueError, match="evaluate returned"):
         search.search([Board(6, 6, 4)], lambda s: (np.zeros((len(s), 35)), np.zeros(len(s))))
     with pytest.raises(ValueError, match="not finite"):
@@ -348,7 +350,7 @@ def ref_playout(root, board, evaluate, c_puct):
 
 def test_visits_equal_a_plain_node_object_search_with_reuse():
     board = parse(BLOCK, 4)
-    search = BatchedSearch(6, 6, 4, 1, SearchConfig(n_playout=300))
+    search = BatchedSearch(BoardConfig(6, 6, 4), 1, SearchConfig(n_playout=300))
     search.reset(0, board)
     root = RefNode(None, 1.0)
     for _ in range(3):

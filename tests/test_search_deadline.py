@@ -3,6 +3,8 @@ exactly the first playouts of the search without a deadline; MCTSPlayer on a bat
 import time
 
 import numpy as np
+
+from gomoku import BoardConfig
 import pytest
 
 from gomoku import Board
@@ -158,7 +160,7 @@ def test_puct_trees_grow_in_chunks_under_a_deadline(monkeypatch):
         np.testing.assert_array_equal(probs_untimed, probs)
         # the kept subtrees (the roots after the moves) agree too
         np.testing.assert_array_equal(untimed._search.root_visits(), timed._search.root_visits())
-        assert timed.playouts == 300 and timed._search.arrays.capacity > 8
+        assert timed.playouts == 300 and timed._search.tree.capacity > 8
         board.do_move(move)
 
 
@@ -189,12 +191,12 @@ def test_batched_run_counts_each_trees_playouts():
     evaluate, _ = fake_net(6, 6)
     boards = [parse(POSITION, n_in_row=4), Board(6, 6, 4)]
     for n_threads in (1, 2):
-        search = BatchedSearch(6, 6, 4, 2, SearchConfig(n_playout=50), n_threads=n_threads)
+        search = BatchedSearch(BoardConfig(6, 6, 4), 2, SearchConfig(n_playout=50), n_threads=n_threads)
         for i, board in enumerate(boards):
             search.reset(i, board)
         np.testing.assert_array_equal(search.run(evaluate), [50, 50])
         np.testing.assert_array_equal(search.run(evaluate, [1], deadline=time.monotonic() - 1), [2])
-        search = BatchedSearch(6, 6, 4, 2, SearchConfig(n_playout=HUGE), n_threads=n_threads)
+        search = BatchedSearch(BoardConfig(6, 6, 4), 2, SearchConfig(n_playout=HUGE), n_threads=n_threads)
         start = time.monotonic()
         visits = search.search(boards, evaluate, deadline=start + BUDGET)
         assert time.monotonic() - start < BUDGET + MARGIN

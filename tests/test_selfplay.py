@@ -3,6 +3,8 @@ terminal positions never evaluated."""
 
 import numpy as np
 
+from gomoku import BoardConfig
+
 from gomoku.board import Board
 from gomoku.rules import is_winning_move
 from mcts.puct import MCTSPlayer
@@ -25,7 +27,7 @@ CONFIG = SearchConfig(n_playout=60, seed=11)
 
 
 def test_records_replay_legal_games_with_results_for_the_player_to_move():
-    records = play_games(hashed_evaluator, 6, 6, 4, CONFIG, n_games=4)
+    records = play_games(hashed_evaluator, BoardConfig(6, 6, 4), CONFIG, n_games=4)
     assert [r.game_index for r in records] == [0, 1, 2, 3]
     for r in records:
         board = Board(6, 6, 4)
@@ -43,18 +45,18 @@ def test_records_replay_legal_games_with_results_for_the_player_to_move():
 
 
 def test_self_play_is_reproducible_under_its_seed():
-    first = play_games(hashed_evaluator, 6, 6, 4, CONFIG, n_games=2)
-    assert_same_games(first, play_games(hashed_evaluator, 6, 6, 4, CONFIG, n_games=2))
-    other = play_games(hashed_evaluator, 6, 6, 4, SearchConfig(n_playout=60, seed=12), n_games=2)
+    first = play_games(hashed_evaluator, BoardConfig(6, 6, 4), CONFIG, n_games=2)
+    assert_same_games(first, play_games(hashed_evaluator, BoardConfig(6, 6, 4), CONFIG, n_games=2))
+    other = play_games(hashed_evaluator, BoardConfig(6, 6, 4), SearchConfig(n_playout=60, seed=12), n_games=2)
     assert any(not np.array_equal(a.moves, b.moves) for a, b in zip(first, other))
 
 
 def test_batched_games_equal_the_same_games_one_at_a_time():
-    batched = play_games(hashed_evaluator, 6, 6, 4, CONFIG, n_games=5)
-    refilled = play_games(hashed_evaluator, 6, 6, 4, CONFIG, n_games=5, n_parallel=2)
-    alone = [play_games(hashed_evaluator, 6, 6, 4, CONFIG, n_games=1, first_game=i)[0]
+    batched = play_games(hashed_evaluator, BoardConfig(6, 6, 4), CONFIG, n_games=5)
+    refilled = play_games(hashed_evaluator, BoardConfig(6, 6, 4), CONFIG, n_games=5, n_parallel=2)
+    alone = [play_games(hashed_evaluator, BoardConfig(6, 6, 4), CONFIG, n_games=1, first_game=i)[0]
              for i in range(5)]
-    threaded = play_games(hashed_evaluator, 6, 6, 4, CONFIG, n_games=5, n_threads=2)
+    threaded = play_games(hashed_evaluator, BoardConfig(6, 6, 4), CONFIG, n_games=5, n_threads=2)
     assert_same_games(batched, alone)
     assert_same_games(refilled, alone)
     assert_same_games(threaded, alone)
@@ -62,7 +64,7 @@ def test_batched_games_equal_the_same_games_one_at_a_time():
 
 def test_one_game_batch_is_the_mcts_player_playing_itself():
     config = SearchConfig(n_playout=80, seed=5, temp=1.0)
-    record = play_games(hashed_evaluator, 6, 6, 4, config, n_games=1)[0]
+    record = play_games(hashed_evaluator, BoardConfig(6, 6, 4), config, n_games=1)[0]
 
     def policy_value_fn(board):
         priors, values = hashed_evaluator(board.current_state()[None])
@@ -99,7 +101,7 @@ def test_terminal_positions_are_never_sent_to_the_evaluator():
         return hashed_evaluator(states)
 
     # tic-tac-toe: wins and full-board draws are reached within a few plies of every root
-    runner = SelfPlay(checking_evaluator, 3, 3, 3, SearchConfig(n_playout=40, seed=1), 4)
+    runner = SelfPlay(checking_evaluator, BoardConfig(3, 3, 3), SearchConfig(n_playout=40, seed=1), 4)
     records = runner.play_games(8)
     assert len(records) == 8 and len(sent) > 0 and not any(sent)
     search = runner.search

@@ -1,0 +1,44 @@
+"""BoardConfig: the one description of a game (board shape, line length, rule)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from .validation import Choice, FieldError, Int, check_fields
+
+MAX_SIDE = 100  # board sides above this are refused (a search tree row is H*W moves)
+RULES = ("freestyle",)  # n or more in a row wins; more rules come with their kernels
+
+
+@dataclass(frozen=True)
+class BoardConfig:
+    """A game: ``width`` x ``height`` points, ``n_in_row`` in a line wins under ``rule``.
+
+    Defaults are the reference trainer's ``Board()``: 8x8, five in a row, freestyle.
+    Invariant: both sides lie in [n_in_row, MAX_SIDE].
+    """
+
+    width: int = 8
+    height: int = 8
+    n_in_row: int = 5
+    rule: str = "freestyle"
+
+    def __post_init__(self):
+        check_fields(self, width=Int(1, MAX_SIDE), height=Int(1, MAX_SIDE),
+                     n_in_row=Int(1, MAX_SIDE), rule=Choice(RULES))
+        if self.width < self.n_in_row or self.height < self.n_in_row:
+            raise FieldError("n_in_row", f"must fit the board: {self.width}x{self.height} is "
+                                         f"smaller than {self.n_in_row} in a row")
+
+    @property
+    def n_moves(self) -> int:
+        """H*W: a move is ``row * width + col``."""
+        return self.width * self.height
+
+    @property
+    def label(self) -> str:
+        """``WxHxN`` (with the rule when it is not freestyle)."""
+        text = f"{self.width}x{self.height}x{self.n_in_row}"
+        return text if self.rule == "freestyle" else f"{text} {self.rule}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
