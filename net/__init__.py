@@ -3,7 +3,7 @@
 ``NetConfig`` and ``ModelFileError`` load without TensorFlow; ``PolicyValueNet`` imports it on
 first use, so validating a config or a command line stays fast.
 """
-from net.config import NetConfig
+from net.net_config import NetConfig
 from net.model_file import ModelFileError
 
 __all__ = ["NetConfig", "ModelFileError", "PolicyValueNet"]

@@ -10,7 +10,9 @@ import numbers
 
 import keras
 
-from net.config import NetConfig
+from gomoku.board_config import BoardConfig
+
+from net.net_config import state_shape
 
 # filters of the three shared 3x3 convolutions, as in the TF1 model
 TRUNK_FILTERS = (32, 64, 128)
@@ -37,7 +39,7 @@ def _initializers(seed: int | None):
         index += 1
 
 
-def build_model(config: NetConfig, seed: int | None = None) -> keras.Model:
+def build_model(board: BoardConfig, seed: int | None = None) -> keras.Model:
     """Input float32 [N, 4, H, W]; outputs (log_probs [N, H*W], value [N, 1])."""
     inits = _initializers(seed)
 
@@ -52,14 +54,14 @@ def build_model(config: NetConfig, seed: int | None = None) -> keras.Model:
         return keras.layers.Dense(units, activation=activation, name=name,
                                   kernel_initializer=kernel_init, bias_initializer=bias_init)
 
-    states = keras.Input(shape=config.state_shape, dtype="float32", name="states")
+    states = keras.Input(shape=state_shape(board), dtype="float32", name="states")
     x = keras.layers.Permute((2, 3, 1), name="to_channels_last")(states)  # [N, H, W, 4]
     for i, filters in enumerate(TRUNK_FILTERS, start=1):
         x = conv(filters, 3, f"conv{i}")(x)
 
     p = conv(POLICY_FILTERS, 1, "action_conv")(x)
     p = keras.layers.Flatten(name="action_conv_flat")(p)  # [N, 4*H*W]
-    log_probs = dense(config.n_moves, keras.activations.log_softmax, "action_fc")(p)
+    log_probs = dense(board.n_moves, keras.activations.log_softmax, "action_fc")(p)
 
     v = conv(VALUE_FILTERS, 1, "evaluation_conv")(x)
     v = keras.layers.Flatten(name="evaluation_conv_flat")(v)  # [N, 2*H*W]

@@ -18,18 +18,21 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from gomoku.board_config import BoardConfig
+from gomoku.validation import is_int
+
 from net import loss as losses
-from net.config import NetConfig
 from net.model import build_model
 from net.model_file import ModelFileError, read_model_file, write_model_file
+from net.net_config import NetConfig, state_shape
 
 # Adam as TF1's tf.train.AdamOptimizer had it (Keras' default epsilon is 1e-7).
 ADAM_EPSILON = 1e-8
 # Learning rate the optimizer is built with; train_step overwrites it on every call.
 INITIAL_LEARNING_RATE = 2e-3
 # evaluate() runs batches of up to this many board points (B * H * W) through the XLA
-# function, padded to a power-of-two batch; larger batches run the plain graph.
-# Measured by scripts/bench_net.py: XLA wins on per-call overhead only for small batches.
+# function, padded to a power-of-two batch; larger batches run the plain graph (XLA wins on
+# per-call overhead only for small batches: scripts/bench_net.py measures both).
 XLA_MAX_POINTS = 1024
 MODEL_PREFIX = "model/"
 OPTIMIZER_PREFIX = "optimizer/"
@@ -38,10 +41,9 @@ OPTIMIZER_PREFIX = "optimizer/"
 def _fast_caller(concrete):
     """Return tensor -> flat list of output tensors for a ConcreteFunction.
 
-    Calls the compiled function without the public argument binding (with XLA, 0.4-0.5 ms
-    less CPU per call at batch 1 than a public tf.function call: the `evaluate` and `xla`
-    paths of scripts/bench_net.py); falls back to the public call on a TensorFlow without
-    that internal entry point.
+    Calls the compiled function without the public argument binding, which costs more than a
+    small batch's compute (the `evaluate` and `xla` paths of scripts/bench_net.py); falls back
+    to the public call on a TensorFlow without that internal entry point.
     """
     atomic = getattr(concrete, "_inference_function", None)
     if atomic is None or not hasattr(atomic, "call_flat"):
@@ -65,16 +67,27 @@ class PolicyValueNet:
     """The TF1 policy-value net of the reference trainer, on TF2 / Keras 3.
 
     `model` takes float32 [N, 4, H, W] and returns (log_probs [N, H*W], value [N, 1]).
-    `seed` fixes the initial weights (None: random).
+    `seed` fixes the initial weights (None: random). `board` is the game the net plays, which
+    its model file records; without it a net records five in a row (Board()'s and Gomocup's
+    rule, or the board's side if that is shorter). A restored v2 file brings its own game.
     """
 
     def __init__(self, board_width: int, board_height: int, model_file=None,
-                 l2_const: float = 1e-4, seed: int | None = None):
-        self.config = NetConfig(board_width, board_height, l2_const)
-        self.board_width = board_width
-        self.board_height = board_height
+                 l2_const: float = 1e-4, seed: int | None = None, *,
+                 board: BoardConfig | None = None):
+        if board is None:
+            sides = (board_width, board_height)
+            board = BoardConfig(*sides, min(5, *sides) if all(map(is_int, sides)) else 5)
+        if (board.width, board.height) != (board_width, board_height):
+            raise ValueError(f"board {board.label} does not match the net's "
+                             f"{board_width}x{board_height}")
+        self.board = board
+        self.config = NetConfig(l2_const)
+        self.board_width = board.width
+        self.board_height = board.height
         self.l2_const = self.config.l2_const
-        self.model = build_model(self.config, seed=seed)
+        self._state_shape = state_shape(board)
+        self.model = build_model(board, seed=seed)
         self.optimizer = keras.optimizers.Adam(learning_rate=INITIAL_LEARNING_RATE,
                                                epsilon=ADAM_EPSILON)
         self.optimizer.build(self.model.trainable_variables)
@@ -112,8 +125,8 @@ class PolicyValueNet:
 
     def signatures(self):
         """TensorSpecs of (states, mcts_probs, winners, lr), batch dimension None."""
-        n = self.config.n_moves
-        return (tf.TensorSpec([None, *self.config.state_shape], tf.float32, name="states"),
+        n = self.board.n_moves
+        return (tf.TensorSpec([None, *self._state_shape], tf.float32, name="states"),
                 tf.TensorSpec([None, n], tf.float32, name="mcts_probs"),
                 tf.TensorSpec([None], tf.float32, name="winners"),
                 tf.TensorSpec([], tf.float32, name="lr"))
@@ -131,7 +144,7 @@ class PolicyValueNet:
                              autograph=False)
         self._evaluate_graph = _fast_caller(graph_fn.get_concrete_function())
         self._evaluate_xla = _fast_caller(xla_fn.get_concrete_function())
-        self._xla_max_batch = XLA_MAX_POINTS // self.config.n_moves
+        self._xla_max_batch = XLA_MAX_POINTS // self.board.n_moves
         self._train_fn = tf.function(self.train_math, input_signature=list(self.signatures()),
                                      autograph=False)
 
@@ -144,8 +157,8 @@ class PolicyValueNet:
         [-1, 1] from the view of the player to move.
         """
         if not (type(states) is np.ndarray and states.dtype == np.float32
-                and states.shape[1:] == self.config.state_shape and states.flags.c_contiguous):
-            states = _as_float_array("states", states, (None, *self.config.state_shape))
+                and states.shape[1:] == self._state_shape and states.flags.c_contiguous):
+            states = _as_float_array("states", states, (None, *self._state_shape))
         batch = states.shape[0]
         if 0 < batch <= self._xla_max_batch:
             bucket = 1 << (batch - 1).bit_length()  # pad to a power of two: few XLA compiles
@@ -160,7 +173,7 @@ class PolicyValueNet:
 
     def policy_value(self, state_batch) -> tuple[np.ndarray, np.ndarray]:
         """state_batch [N, 4, H, W] -> (probs [N, H*W], values [N, 1]), as the reference."""
-        states = _as_float_array("state_batch", state_batch, (None, *self.config.state_shape))
+        states = _as_float_array("state_batch", state_batch, (None, *self._state_shape))
         probs, values = self.evaluate(states)
         return probs, values[:, None]
 
@@ -178,9 +191,9 @@ class PolicyValueNet:
 
     def train_step(self, state_batch, mcts_probs, winner_batch, lr) -> tuple[float, float]:
         """One Adam step; returns (loss, entropy) computed on the weights before it."""
-        states = _as_float_array("state_batch", state_batch, (None, *self.config.state_shape))
+        states = _as_float_array("state_batch", state_batch, (None, *self._state_shape))
         batch = states.shape[0]
-        probs = _as_float_array("mcts_probs", mcts_probs, (batch, self.config.n_moves))
+        probs = _as_float_array("mcts_probs", mcts_probs, (batch, self.board.n_moves))
         winners = _as_float_array("winner_batch", winner_batch, (batch,))
         if batch == 0:
             raise ValueError("state_batch is empty")
@@ -214,23 +227,39 @@ class PolicyValueNet:
             var.assign(arrays[key])
 
     def save_model(self, model_path) -> None:
-        """Write weights, optimizer state and board size to one file, atomically."""
-        write_model_file(model_path, (self.board_width, self.board_height),
-                         self.get_weights_and_optimizer())
+        """Write the game, the net's config, weights and optimizer state to one file, atomically."""
+        write_model_file(model_path, self.board, self.config, self.get_weights_and_optimizer())
 
     def restore_model(self, model_path) -> None:
-        """Load a file written by save_model; ModelFileError (a ValueError) if it does not fit."""
-        size, arrays = read_model_file(model_path)
-        if size != (self.board_width, self.board_height):
-            raise ModelFileError(f"{os.fspath(model_path)} holds a {size[0]}x{size[1]} net "
+        """Load a file written by save_model; ModelFileError (a ValueError) if it does not fit.
+
+        A file that records its game (v2) makes it this net's game.
+        """
+        saved = read_model_file(model_path)
+        width, height = saved.board_size
+        if saved.board_size != (self.board_width, self.board_height):
+            raise ModelFileError(f"{os.fspath(model_path)} holds a {width}x{height} net "
                                  f"but this net is {self.board_width}x{self.board_height}")
         try:
-            self.set_weights_and_optimizer(arrays)
+            self.set_weights_and_optimizer(saved.arrays)
         except ValueError as exc:
             raise ModelFileError(f"{os.fspath(model_path)}: {exc}") from None
+        if saved.board is not None:
+            self.board = saved.board
 
     @classmethod
-    def from_model_file(cls, model_path, l2_const: float = 1e-4) -> "PolicyValueNet":
-        """A net of the board size stored in `model_path`, restored from it."""
-        (width, height), _ = read_model_file(model_path)
-        return cls(width, height, model_file=model_path, l2_const=l2_const)
+    def for_game(cls, board: BoardConfig, config: NetConfig | None = None,
+                 seed: int | None = None) -> "PolicyValueNet":
+        """A new net for the game ``board``."""
+        config = NetConfig() if config is None else config
+        return cls(board.width, board.height, l2_const=config.l2_const, seed=seed, board=board)
+
+    @classmethod
+    def from_model_file(cls, model_path) -> "PolicyValueNet":
+        """The net saved in ``model_path``, with the game and config it records (a v1 file:
+        its board size, five in a row, the default config)."""
+        saved = read_model_file(model_path)
+        width, height = saved.board_size
+        config = saved.net or NetConfig()
+        return cls(width, height, model_file=model_path, l2_const=config.l2_const,
+                   board=saved.board)

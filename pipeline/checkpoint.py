@@ -21,6 +21,7 @@ from typing import Callable
 
 import numpy as np
 
+from gomoku.validation import InputError
 from net.atomic_file import TEMP_PREFIX, atomic_write
 
 META_KEY = "__meta__"
@@ -31,11 +32,11 @@ WRITE_CHUNK = 1 << 16
 SLOW_WRITE_ENV = "GOMOKU_ZERO_SLOW_CHECKPOINT"
 
 
-class CheckpointError(Exception):
+class CheckpointError(InputError):
     """A checkpoint file that cannot be used (truncated, altered, unreadable)."""
 
 
-class NoCheckpointError(Exception):
+class NoCheckpointError(InputError):
     """No usable checkpoint in a directory."""
 
 

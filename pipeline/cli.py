@@ -1,8 +1,8 @@
-"""The `gomoku-zero` command line.
+"""The `gomoku-zero` and `pbrain-gomoku-zero` entry points: dispatch to pipeline.commands.
 
-Each sub-command lives in its own module exposing ``HELP`` (one line),
-``add_arguments(parser)`` and ``run(args) -> int`` (the exit code). Command
-modules import TensorFlow inside ``run`` only, so ``--help`` stays fast.
+Command modules import TensorFlow inside ``run`` only, so ``--help`` stays fast. Bad input
+(any gomoku.InputError: a flag, a config, a model file, ...) ends a command with one line on
+stderr and exit code 2.
 """
 from __future__ import annotations
 
@@ -10,32 +10,23 @@ import argparse
 import importlib
 import os
 import sys
-from importlib.metadata import PackageNotFoundError, version
 
-# TensorFlow's C++ INFO/WARNING logs (XLA service, compiled clusters) are not for users. Measured
-# on TF 2.21: the few lines printed while its library loads (oneDNN, CUDA stub) ignore a value set
-# here, after start-up; exporting TF_CPP_MIN_LOG_LEVEL=2 in the shell silences those too.
+from gomoku import InputError
+
+from pipeline.commands.common import version
+
+# TensorFlow's C++ INFO/WARNING logs (XLA service, compiled clusters) are not for users. The few
+# lines printed while its library loads are not silenced by a value set here, after start-up.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # sub-command name -> module implementing it
 COMMANDS: dict[str, str] = {
-    "play": "pipeline.play",
-    "pbrain": "pipeline.pbrain",
-    "train": "pipeline.train",
-    "evaluate": "pipeline.evaluate",
-    "export": "pipeline.export",
+    "play": "pipeline.commands.play",
+    "pbrain": "pipeline.commands.pbrain",
+    "train": "pipeline.commands.train",
+    "evaluate": "pipeline.commands.evaluate",
+    "export": "pipeline.commands.export",
 }
-
-
-class UsageError(Exception):
-    """Bad input on the command line or in a file it names: one line, exit code 2."""
-
-
-def _version() -> str:
-    try:
-        return version("gomoku-zero")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="AlphaZero-style self-play Gomoku trainer on TensorFlow 2.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"gomoku-zero {_version()}")
+    parser.add_argument("--version", action="version", version=f"gomoku-zero {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(module_name)
@@ -58,8 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _run(module, args, prog: str) -> int:
     try:
         return int(module.run(args) or 0)
-    except UsageError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
+    except InputError as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"{prog}: error: {message}", file=sys.stderr)
         return 2
 
 

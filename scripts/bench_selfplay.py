@@ -30,7 +30,7 @@ import time
 
 import numpy as np
 
-from gomoku import Board
+from gomoku import Board, BoardConfig
 from mcts import SearchConfig, SelfPlay
 
 REFERENCE_EVALS_PER_S = 600.0  # reference trainer, 8x8x5, one network call per leaf
@@ -83,7 +83,7 @@ def bench_row(evaluate, board: tuple[int, int, int], n_games: int, config: Searc
               moves: int, full_games: bool, states: np.ndarray) -> dict:
     width, height, n_in_row = board
     raw = InterleavedRaw(evaluate, states, RAW_EVERY)
-    runner = SelfPlay(raw, width, height, n_in_row, config, n_games)
+    runner = SelfPlay(raw, BoardConfig(width, height, n_in_row), config, n_games)
     search = runner.search
     next_game, lengths, step = 0, [], 0
     for _ in range(n_games):
@@ -136,7 +136,7 @@ def warm_up(evaluate, states: np.ndarray, batches) -> None:
 def profile(evaluate, board, n_games: int, config: SearchConfig, moves: int) -> str:
     """cProfile of ``moves`` self-play moves after two warm-up moves (the second makes the trees
     grow once to hold a kept subtree): top functions by own time."""
-    runner = SelfPlay(evaluate, *board, config, n_games)
+    runner = SelfPlay(evaluate, BoardConfig(*board), config, n_games)
     for i in range(n_games):
         runner.start_game(i)
     runner.play_move()
@@ -158,7 +158,7 @@ def overlap(evaluate, board, n_games: int, config: SearchConfig, rounds: int) ->
     that costs as much more CPU time only takes a larger share of a busy machine."""
     runners = {}
     for threads in (1, 2):
-        runner = SelfPlay(evaluate, *board, config, n_games, n_threads=threads)
+        runner = SelfPlay(evaluate, BoardConfig(*board), config, n_games, n_threads=threads)
         for i in range(n_games):
             runner.start_game(i)
         runner.play_move()  # warm-up move

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from gomoku import ascii
-from pipeline.buffer import ReplayBuffer
+from pipeline.replay_buffer import ReplayBuffer
 
 
 def _game(board_picture, n_in_row=3):

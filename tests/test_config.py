@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from pipeline import cli
-from pipeline.config import Config, ConfigError, from_dict, load
+from pipeline.run_config import Config, ConfigError, from_dict, load
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIGS = sorted((REPO / "configs").glob("*.yaml"))
@@ -20,7 +20,6 @@ def test_the_shipped_configs_load_and_round_trip():
         config = load(path)
         assert isinstance(config, Config)
         assert from_dict(yaml.safe_load(config.to_yaml())) == config
-        assert config.net.board_width == config.board.width
 
 
 def test_defaults_are_the_reference_trainers():
@@ -29,8 +28,18 @@ def test_defaults_are_the_reference_trainers():
     assert (t.learn_rate, t.lr_multiplier, t.kl_targ, t.epochs) == (2e-3, 1.0, 0.02, 5)
     assert (t.batch_size, t.buffer_size, t.game_batch_num, t.updates_per_game) == (512, 10000, 1500, 1.0)
     assert (s.n_playout, s.c_puct, s.temp, s.dirichlet_alpha, s.dirichlet_weight) == (400, 5, 1, 0.3, 0.25)
-    assert (e.check_freq, e.n_games, e.n_playout) == (50, 10, 400)
-    assert (e.pure_playout, e.pure_playout_step, e.pure_playout_max) == (1000, 1000, 5000)
+    assert (e.check_freq, e.n_games, e.search.n_playout, e.search.c_puct) == (50, 10, 400, 5)
+    assert (e.pure_c_puct, e.pure_playout, e.pure_playout_step, e.pure_playout_max) == \
+        (5, 1000, 1000, 5000)
+    assert (c.board.width, c.board.height, c.board.n_in_row) == (8, 8, 5)  # the reference's Board()
+
+
+def test_the_evaluation_holds_its_own_search_and_pure_c_puct():
+    c = from_dict({"search": {"c_puct": 3, "n_playout": 50},
+                   "evaluation": {"search": {"n_playout": 20}, "pure_c_puct": 4}})
+    assert (c.search.c_puct, c.search.n_playout) == (3, 50)
+    assert (c.evaluation.search.c_puct, c.evaluation.search.n_playout) == (5, 20)
+    assert c.evaluation.pure_c_puct == 4
 
 
 # (YAML text, a piece of the one-line message: the key and the problem)
@@ -40,8 +49,14 @@ BAD_CONFIGS = [
     ("training: {batch_size: big}\n", "training.batch_size must be int"),
     ("training: {epochs: 2.5}\n", "training.epochs must be int"),
     ("search: {n_playout: true}\n", "search.n_playout must be int"),
-    ("board: {width: 3, height: 6, n_in_row: 4}\n", "smaller than board.n_in_row=4"),
-    ("training: {batch_size: 600, buffer_size: 500}\n", "training.batch_size=600 is above training.buffer_size=500"),
+    ("board: {width: 3, height: 6, n_in_row: 4}\n", "board.n_in_row must fit the board: 3x6 is smaller"),
+    ("board: {width: 1000000, height: 1000000}\n", "board.width must be at most 100"),
+    ("board: {rule: renju}\n", "board.rule must be one of freestyle"),
+    ("training: {batch_size: 600, buffer_size: 500}\n", "training.batch_size must be at most buffer_size (500), got 600"),
+    ("evaluation: {n_playout: 400}\n", "unknown key evaluation.n_playout (now evaluation.search.n_playout)"),
+    ("evaluation: {search: {n_playout: 0}}\n", "evaluation.search.n_playout must be a positive integer"),
+    ("evaluation: {search: 3}\n", "evaluation.search must be a mapping"),
+    ("run: {seed: 5000000000}\n", "run.seed must be at most"),
     ("search: {n_playout: -5}\n", "search.n_playout must be a positive integer"),
     ("evaluation: {pure_playout: -1000}\n", "evaluation.pure_playout must be a positive integer"),
     ("evaluation: {n_games: 0}\n", "evaluation.n_games"),
@@ -50,7 +65,7 @@ BAD_CONFIGS = [
     ("training: 5\n", "training must be a mapping"),
     ("net: {board_width: 9}\n", "unknown key net.board_width (set by board.width"),
     ("run: {keep_checkpoints: 0}\n", "run.keep_checkpoints must be a positive integer"),
-    ("evaluation: {pure_playout: 6000}\n", "evaluation.pure_playout=6000 is above evaluation.pure_playout_max"),
+    ("evaluation: {pure_playout: 6000}\n", "evaluation.pure_playout must be at most pure_playout_max (5000)"),
     ("training: {batch_size: [1, 2]\n", "is not valid YAML at line"),
     ("- 1\n- 2\n", "config must be a mapping of sections"),
     ("net: {l2_const: -1}\n", "net.l2_const"),

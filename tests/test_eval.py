@@ -1,9 +1,9 @@
 """The match against pure MCTS: alternating starts, batched net searches, reproducible results."""
 import numpy as np
 
-from gomoku import BoardConfig
+from gomoku import DRAW, Board, BoardConfig
 from mcts import SearchConfig
-from pipeline.evaluation import DRAW, NET_PLAYER, PURE_PLAYER, play_match, play_match_games
+from pipeline.evaluator import NET_PLAYER, PURE_PLAYER, play_match, play_match_games
 
 
 class UniformNet:
@@ -24,15 +24,15 @@ BOARD = BoardConfig(width=4, height=4, n_in_row=3)
 
 def _games(seed, net=None, n_games=6):
     net = net or UniformNet(16)
-    return play_match_games(net, BOARD, SearchConfig(n_playout=16), n_games=n_games, n_playout=16,
-                            pure_playout=60, seed=seed, threads=2)
+    return play_match_games(net, BOARD, SearchConfig(n_playout=16), n_games=n_games,
+                            pure_playout=60, pure_c_puct=5.0, seed=seed, threads=2)
 
 
 def test_games_alternate_who_starts_and_follow_the_rules():
     games = _games(seed=1)
     assert [g.first_player for g in games] == [NET_PLAYER, PURE_PLAYER] * 3
     for g in games:
-        board = BOARD.new_board()
+        board = Board.from_config(BOARD)
         board.init_board(0 if g.first_player == 1 else 1)
         for move in g.moves:
             board.do_move(move)  # raises on an illegal move
@@ -53,7 +53,7 @@ def test_a_match_is_reproducible_from_its_seed():
 
 
 def test_pure_mcts_beats_a_net_that_knows_nothing():
-    wins, losses, ties = play_match(UniformNet(16), BOARD, SearchConfig(), n_games=4, n_playout=2,
-                                    pure_playout=400, seed=0)
+    wins, losses, ties = play_match(UniformNet(16), BOARD, SearchConfig(n_playout=2), n_games=4,
+                                    pure_playout=400, pure_c_puct=5.0, seed=0)
     assert wins + losses + ties == 4
     assert losses >= 3

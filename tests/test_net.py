@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from gomoku import Board
+from gomoku import Board, BoardConfig
 from gomoku.ascii import parse
 from net import ModelFileError, NetConfig, PolicyValueNet
 from net import loss as losses
@@ -431,12 +431,64 @@ def test_policy_value_fn_rejects_a_board_of_another_size():
         PolicyValueNet(6, 6).policy_value_fn(board)
 
 
-@pytest.mark.parametrize("args,match", [((0, 6), "board_width must be a positive int, got 0"),
-                                        ((6, 6.0), "board_height must be a positive int"),
-                                        ((6, 6, -1.0), "l2_const must be a finite number >= 0")])
-def test_net_config_rejects_bad_sizes(args, match):
+@pytest.mark.parametrize("args,match", [((0, 6), "width must be a positive integer, got 0"),
+                                        ((6, 6.0), "height must be int"),
+                                        ((6, 6, None, -1.0), "l2_const must be a number >= 0")])
+def test_bad_sizes_and_l2_are_rejected(args, match):
     with pytest.raises(ValueError, match=match):
-        NetConfig(*args)
+        PolicyValueNet(*args)
+
+
+def test_net_config_bounds_l2():
+    assert NetConfig().l2_const == 1e-4
+    with pytest.raises(ValueError, match="l2_const must be at most 1"):
+        NetConfig(2.0)
+
+
+# ---- the model file carries its game ----
+
+def test_the_model_file_records_the_game_and_the_net_config(tmp_path):
+    path = tmp_path / "m.model"
+    board = BoardConfig(7, 6, 4)
+    PolicyValueNet.for_game(board, NetConfig(l2_const=3e-4), seed=1).save_model(path)
+    net = PolicyValueNet.from_model_file(path)
+    assert net.board == board and net.l2_const == 3e-4
+    reference_style = PolicyValueNet(7, 6, model_file=str(path))  # the reference's constructor
+    assert reference_style.board == board
+
+
+def test_a_net_made_without_its_game_records_five_in_a_row(tmp_path):
+    PolicyValueNet(6, 6, seed=1).save_model(tmp_path / "m.model")
+    assert PolicyValueNet.from_model_file(tmp_path / "m.model").board == BoardConfig(6, 6, 5)
+    PolicyValueNet(4, 4, seed=1).save_model(tmp_path / "small.model")
+    assert PolicyValueNet.from_model_file(tmp_path / "small.model").board == BoardConfig(4, 4, 4)
+
+
+def test_a_v1_model_file_still_loads_with_its_board_size(tmp_path, saved_6x6):
+    """Files written before the game was recorded (the format's v1) keep loading."""
+    with np.load(saved_6x6) as npz:
+        entries = {k: npz[k] for k in npz.files if k != "game"}
+    entries["format"] = np.array("gomoku-zero policy-value net v1")
+    with open(tmp_path / "v1.model", "wb") as f:
+        np.savez(f, **entries)
+    net = PolicyValueNet.from_model_file(tmp_path / "v1.model")
+    original = PolicyValueNet.from_model_file(saved_6x6)
+    assert (net.board_width, net.board_height) == (6, 6)
+    assert state_bytes(net) == state_bytes(original)
+
+
+@pytest.mark.parametrize("game,match", [
+    ("not json", "not a valid game"), ('{"board": {"width": 6}}', "not a valid game"),
+    ('{"board": {"width": 8, "height": 8, "n_in_row": 5}, "net": {}}', "its game is 8x8x5 but"),
+    ('{"board": {"width": 6, "height": 6, "n_in_row": 9}, "net": {}}', "not a valid game")])
+def test_a_bad_game_entry_is_a_model_file_error(tmp_path, saved_6x6, game, match):
+    with np.load(saved_6x6) as npz:
+        entries = {k: npz[k] for k in npz.files}
+    entries["game"] = np.array(game)
+    with open(tmp_path / "bad.model", "wb") as f:
+        np.savez(f, **entries)
+    with pytest.raises(ModelFileError, match=match):
+        PolicyValueNet.from_model_file(tmp_path / "bad.model")
 
 
 def test_seed_must_be_a_non_negative_int():

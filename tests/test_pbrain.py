@@ -7,9 +7,9 @@ import pytest
 from gomoku import Board, BoardConfig
 from gomoku.ascii import parse
 from mcts import MCTSPurePlayer
-from pipeline import pbrain
-from pipeline.pbrain import Engine, TimeControl, read_lines, search_time, serve
-from pipeline.play import Brain
+from pipeline import gomocup as pbrain
+from pipeline.brain import Brain
+from pipeline.gomocup import Engine, TimeControl, read_lines, search_time, serve
 
 
 def pure_brain(n_playout=200, board=None, seed=0):

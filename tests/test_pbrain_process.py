@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from gomoku import Board
+from gomoku import Board, BoardConfig
 from mcts import MCTSPurePlayer
 
 # pbrain_main is what the pbrain-gomoku-zero console script calls
@@ -187,8 +187,7 @@ def test_a_saved_net_plays_its_own_board_only_and_in_time(manager, tmp_path):
     from net import PolicyValueNet
     model = tmp_path / "run" / "best_policy"
     model.parent.mkdir()
-    PolicyValueNet(6, 6, seed=0).save_model(model)
-    (model.parent / "config.yaml").write_text("board: {width: 6, height: 6, n_in_row: 4}\n")
+    PolicyValueNet.for_game(BoardConfig(6, 6, 4), seed=0).save_model(model)  # records 6x6x4
     # 10**6 playouts a move: only the deadline, checked as the net's search goes, stops it
     m = manager("--model", str(model), "--playouts", "1000000")
     assert m.ask("START 8", timeout=START_TIMEOUT).startswith("ERROR ")

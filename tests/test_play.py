@@ -11,9 +11,11 @@ import pytest
 from gomoku import Board, BoardConfig
 from gomoku.ascii import parse
 from mcts import MCTSPlayer, MCTSPurePlayer
-from pipeline import play
-from pipeline.cli import UsageError
-from pipeline.play import Brain, parse_board_spec, parse_move, play_game
+from gomoku import InputError
+from pipeline import brain as brains
+from pipeline.brain import Brain
+from pipeline.commands.common import DEFAULT_MODEL, UsageError, parse_board_spec, repo_path
+from pipeline.console import parse_move, play_game
 
 PLAY = [sys.executable, "-c", "import sys; from pipeline.cli import main; sys.exit(main())", "play"]
 PROMPT = "your move (row,col; q quits): "
@@ -118,25 +120,32 @@ def test_play_command_bad_arguments_exit_2_with_one_line(args, message):
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-def test_a_saved_net_gets_its_rule_from_the_run_config(tmp_path):
+def test_a_saved_net_plays_the_game_its_file_records(tmp_path):
     from net import PolicyValueNet
     model = tmp_path / "best_policy"
-    PolicyValueNet(6, 6, seed=0).save_model(model)
-    brain = play.load_brain(str(model), 20, None)
-    assert brain.board == BoardConfig(6, 6, 5)  # no config beside it: Gomocup's 5 in a row
-    (tmp_path / "config.yaml").write_text("board: {width: 6, height: 6, n_in_row: 4}\n")
-    brain = play.load_brain(str(model), 20, None)
-    assert brain.board == BoardConfig(6, 6, 4)
-    board = Board(6, 6, 4)
-    move = brain.make_player(brain.board).get_action(board)
-    assert move in board.availables
-    assert play.load_brain(str(model), 20, None, n_in_row=3).board == BoardConfig(6, 6, 3)
+    PolicyValueNet.for_game(BoardConfig(6, 6, 4), seed=0).save_model(model)
     (tmp_path / "config.yaml").write_text("board: {width: 8, height: 8, n_in_row: 5}\n")
-    with pytest.raises(UsageError, match="8x8"):
-        play.load_brain(str(model), 20, None)
+    brain = brains.net_brain(model, 20)
+    assert brain.board == BoardConfig(6, 6, 4)  # the file's game; a config beside is not read
+    board = Board(6, 6, 4)
+    assert brain.make_player(brain.board).get_action(board) in board.availables
+    assert brains.net_brain(model, 20, n_in_row=3).board == BoardConfig(6, 6, 3)
     (tmp_path / "junk").write_bytes(b"not a model")
-    with pytest.raises(UsageError, match="cannot load"):
-        play.load_brain(str(tmp_path / "junk"), 20, None)
+    with pytest.raises(InputError, match="cannot load"):
+        brains.net_brain(tmp_path / "junk", 20)
+    with pytest.raises(InputError, match="not found"):
+        brains.net_brain(tmp_path / "none", 20)
+
+
+def test_a_v1_model_file_gets_its_rule_from_the_run_config_beside_it(tmp_path):
+    """v1 files record only their size: the run's config.yaml beside them gives the rule."""
+    assert brains.model_game(tmp_path / "m", None, 6, 6) == BoardConfig(6, 6, 5)  # Gomocup's
+    (tmp_path / "config.yaml").write_text("board: {width: 6, height: 6, n_in_row: 4}\n")
+    assert brains.model_game(tmp_path / "m", None, 6, 6) == BoardConfig(6, 6, 4)
+    assert brains.model_game(tmp_path / "m", None, 6, 6, n_in_row=3) == BoardConfig(6, 6, 3)
+    (tmp_path / "config.yaml").write_text("board: {width: 8, height: 8, n_in_row: 5}\n")
+    with pytest.raises(InputError, match="8x8"):
+        brains.model_game(tmp_path / "m", None, 6, 6)
 
 
 NET_POSITION = """
@@ -155,7 +164,7 @@ def test_a_net_brain_searches_as_the_reference_player_on_its_net(tmp_path):
     from net import PolicyValueNet
     model = tmp_path / "best_policy"
     PolicyValueNet(6, 6, seed=1).save_model(model)
-    brain = play.load_brain(str(model), 60, None, n_in_row=4)
+    brain = brains.net_brain(model, 60, n_in_row=4)
     board = parse(NET_POSITION, n_in_row=4)
     player = brain.make_player(brain.board)
     move, probs = player.get_action(board, temp=1.0, return_prob=1)
@@ -169,6 +178,6 @@ def test_a_net_brain_searches_as_the_reference_player_on_its_net(tmp_path):
 
 def test_the_default_model_is_found_from_any_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    path = play.resolve_model(play.DEFAULT_MODEL)
+    path = repo_path(DEFAULT_MODEL)
     assert path.is_absolute() and path.exists()
-    assert play.resolve_model("elsewhere/model") == Path("elsewhere/model")  # not found: as given
+    assert repo_path("elsewhere/model") == Path("elsewhere/model")  # not found: as given

@@ -64,7 +64,7 @@ def harness(work: Path, config: Path, seed: int) -> dict:
     # imported once, before forking; no TensorFlow op runs in this process
     import net.policy_value_net
     from pipeline import checkpoint as ckpt
-    from pipeline import cli, training  # noqa: F401
+    from pipeline import cli, training_run  # noqa: F401
     # children evaluate through the plain graph: no XLA compile at each start (test speed only)
     net.policy_value_net.XLA_MAX_POINTS = 0
     rng = random.Random(seed)

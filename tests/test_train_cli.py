@@ -83,8 +83,8 @@ def test_plot_script_draws_a_png(run_dir, tmp_path):
 
 def test_ctrl_c_finishes_the_round_and_writes_a_checkpoint_then_resume_and_extend(tmp_path,
                                                                                   monkeypatch):
-    from pipeline import selfplay
-    real_play = selfplay.SelfPlayRounds.play
+    from pipeline import actor
+    real_play = actor.SelfPlayRounds.play
     calls = []
 
     def play_then_interrupt(self, first_game, n_games):
@@ -93,7 +93,7 @@ def test_ctrl_c_finishes_the_round_and_writes_a_checkpoint_then_resume_and_exten
             os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the second round is played
         return real_play(self, first_game, n_games)
 
-    monkeypatch.setattr(selfplay.SelfPlayRounds, "play", play_then_interrupt)
+    monkeypatch.setattr(actor.SelfPlayRounds, "play", play_then_interrupt)
     run = tmp_path / "run"
     assert cli.main(["train", "--config", str(_config(tmp_path)), "--run-dir", str(run),
                      "--no-tensorboard"]) == 0
@@ -101,7 +101,7 @@ def test_ctrl_c_finishes_the_round_and_writes_a_checkpoint_then_resume_and_exten
     assert sorted(p.name for p in (run / "checkpoints").iterdir())[-1] == "ckpt-00000004.npz"
     log = (run / "train.log").read_text()
     assert "interrupted: finishing this round" in log and "batch i:5," not in log
-    monkeypatch.setattr(selfplay.SelfPlayRounds, "play", real_play)
+    monkeypatch.setattr(actor.SelfPlayRounds, "play", real_play)
     assert cli.main(["train", "--resume", "--run-dir", str(run), "--no-tensorboard"]) == 0
     log = (run / "train.log").read_text()
     assert "resumed from ckpt-00000004.npz after batch 4\nbatch i:5," in log

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from pipeline.config import TrainingConfig
-from pipeline.logformat import batch_line, update_line
-from pipeline.trainer import Trainer, UpdateResult, adapt_multiplier, explained_variance, kl_divergence
+from pipeline.run_config import TrainingConfig
+from pipeline.log_lines import batch_line, update_line
+from pipeline.learner import Trainer, UpdateResult, adapt_multiplier, explained_variance, kl_divergence
 
 
 def test_multiplier_rule_reproduces_the_users_log():

@@ -4,8 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from pipeline.config import TrainingConfig
-from pipeline.trainer import Trainer
+from pipeline.run_config import TrainingConfig
+from pipeline.learner import Trainer
 
 net_module = pytest.importorskip("net")
 

@@ -1,4 +1,4 @@
-"""The match of a net against pure MCTS, all games at once.
+"""The evaluator: the match of a net against pure MCTS, all games at once.
 
 The net is player 1 in every game; game ``i`` is started by the net when ``i`` is even, by pure
 MCTS when odd (the reference's ``start_player = i % 2``). The net side searches without noise,
@@ -11,53 +11,52 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
-from gomoku import BoardConfig
+from gomoku import PLAYER_1, PLAYER_2, Board, BoardConfig
 from mcts import MCTSPurePlayer
-from mcts.search_config import SearchConfig
 from mcts.batched import BatchedSearch, most_visited
+from mcts.search_config import SearchConfig
 
 from .progress import progress_bar
 
-NET_PLAYER = 1
-PURE_PLAYER = 2
-DRAW = -1
+NET_PLAYER = PLAYER_1
+PURE_PLAYER = PLAYER_2
 
 
 @dataclass(frozen=True)
 class GameResult:
-    winner: int  # NET_PLAYER, PURE_PLAYER or DRAW
+    winner: int  # NET_PLAYER, PURE_PLAYER or gomoku.DRAW
     first_player: int  # who moved first
     moves: list  # the moves played, in order
 
 
-def play_match(net, board: BoardConfig, search: SearchConfig, n_games: int, n_playout: int,
-               pure_playout: int, seed: int, desc: str = "match", threads: int | None = None):
-    """Play ``n_games`` of ``net`` against pure MCTS; returns the net's (wins, losses, ties)."""
-    results = play_match_games(net, board, search, n_games, n_playout, pure_playout, seed, desc,
-                               threads)
+def play_match(net, board: BoardConfig, search: SearchConfig, n_games: int, pure_playout: int,
+               pure_c_puct: float, seed: int, desc: str = "match", threads: int | None = None):
+    """Play ``n_games`` of ``net`` (searching as ``search`` says) against pure MCTS of
+    ``pure_playout`` playouts; returns the net's (wins, losses, ties)."""
+    results = play_match_games(net, board, search, n_games, pure_playout, pure_c_puct, seed,
+                               desc, threads)
     wins = sum(r.winner == NET_PLAYER for r in results)
     losses = sum(r.winner == PURE_PLAYER for r in results)
     return wins, losses, n_games - wins - losses
 
 
-def play_match_games(net, board: BoardConfig, search: SearchConfig, n_games: int, n_playout: int,
-                     pure_playout: int, seed: int, desc: str = "match",
+def play_match_games(net, board: BoardConfig, search: SearchConfig, n_games: int,
+                     pure_playout: int, pure_c_puct: float, seed: int, desc: str = "match",
                      threads: int | None = None) -> list[GameResult]:
     """The games of a match (see the module docstring), in order."""
     boards, moves = [], [[] for _ in range(n_games)]
     for i in range(n_games):
-        b = board.new_board()
+        b = Board.from_config(board)
         b.init_board(start_player=i % 2)
         boards.append(b)
-    pure = [MCTSPurePlayer(c_puct=search.c_puct, n_playout=pure_playout,
+    pure = [MCTSPurePlayer(c_puct=pure_c_puct, n_playout=pure_playout,
                            seed=int(np.random.SeedSequence([seed, i]).generate_state(1)[0]))
             for i in range(n_games)]
-    searcher = BatchedSearch(board.width, board.height, board.n_in_row, n_games,
-                             replace(search, n_playout=n_playout))
+    searcher = BatchedSearch(board, n_games, search)
     results = [None] * n_games  # winner of each finished game
     bar = progress_bar(n_games, desc)
     with ThreadPoolExecutor(max_workers=threads or os.cpu_count() or 1) as pool:

@@ -1,4 +1,4 @@
-"""`pbrain-gomoku-zero` (`gomoku-zero pbrain`): a Gomocup / Piskvork protocol engine on stdin/stdout.
+"""The Gomocup / Piskvork protocol engine behind `pbrain-gomoku-zero` (`gomoku-zero pbrain`).
 
 The protocol (https://plastovicka.github.io/protocl2en.htm): one command per line in (CRLF or LF),
 one answer line out (CRLF, flushed). X is the column and Y the row, both from zero, so a point is
@@ -17,21 +17,16 @@ Invariants of the engine:
 from __future__ import annotations
 
 import math
-import os
-import sys
 import time
 from dataclasses import dataclass, field
 
-from gomoku import Board, BoardConfig
+from gomoku import PLAYER_1, PLAYER_2, Board, BoardConfig
+from gomoku.board_config import MAX_SIDE
 
-from .cli import UsageError, _version
-from .play import DEFAULT_MODEL, Brain, load_brain
-
-HELP = "Gomocup/Piskvork protocol engine on stdin/stdout (also the pbrain-gomoku-zero command)"
+from .brain import Brain
 
 OWN, OPPONENT, WINNING_LINE = 1, 2, 3  # BOARD fields; 3 marks a finished line in continuous games
 MAX_LINE_BYTES = 4096  # longer input lines are dropped with an ERROR
-MAX_BOARD_SIDE = 100  # START / RECTSTART above this are refused (memory)
 UNLIMITED_MS = 2147483647  # time_left sent when the match has no time limit
 MOVES_TO_PLAN = 20  # the match clock is spread over at most this many own moves
 SEARCH_SHARE = 0.85  # of a move's budget, for the search; the rest absorbs a late stop
@@ -80,6 +75,7 @@ class Engine:
 
     brain: Brain
     n_in_row: int
+    version: str = "unknown"  # the program's, for ABOUT
     clock: TimeControl = field(default_factory=TimeControl)
     board_config: BoardConfig | None = None  # None until START / RECTSTART
     player: object = None  # the brain's player for board_config, made at START / RECTSTART
@@ -112,8 +108,8 @@ class Engine:
         return self._new_board(width, height)
 
     def _new_board(self, width: int, height: int) -> list[str]:
-        if not (0 < width <= MAX_BOARD_SIDE and 0 < height <= MAX_BOARD_SIDE):
-            raise ProtocolError(f"board {width}x{height} is not supported (sides 1-{MAX_BOARD_SIDE})")
+        if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
+            raise ProtocolError(f"board {width}x{height} is not supported (sides 1-{MAX_SIDE})")
         fixed = self.brain.board
         if fixed is not None and (width, height) != (fixed.width, fixed.height):
             raise ProtocolError(f"no model for a {width}x{height} board "
@@ -131,7 +127,8 @@ class Engine:
         traces the net, so that START and the first move answer quickly."""
         side = max(6, self.n_in_row)
         config = self.brain.board or BoardConfig(side, side, self.n_in_row)
-        self.brain.make_player(config).get_action(config.new_board(), deadline=time.monotonic())
+        self.brain.make_player(config).get_action(Board.from_config(config),
+                                                  deadline=time.monotonic())
 
     def _restart(self, rest: str, received: float) -> list[str]:
         self._need_board("RESTART")
@@ -200,7 +197,7 @@ class Engine:
         return []  # other keys (max_memory, game_type, rule, folder, ...) are accepted silently
 
     def _about(self, rest: str, received: float) -> list[str]:
-        return [f'name="gomoku-zero", version="{_version()}", author="gomoku-zero authors", '
+        return [f'name="gomoku-zero", version="{self.version}", author="gomoku-zero authors", '
                 f'country="unknown", engine="{self.brain.label}"']
 
     def _end(self, rest: str, received: float) -> list[str]:
@@ -228,26 +225,20 @@ class Engine:
     def position(self) -> Board:
         """The Board of the stones, with this engine to move.
 
-        Stones are replayed in order; who started follows from the counts (equal: this engine),
-        and each stone is put down by its owner whatever the parity, so openings of any shape load.
-        Raises ProtocolError when the stones already contain a line of n (the game is over).
+        Stones are placed in order, each by its owner whatever the parity, so openings of any
+        shape load; who started follows from the counts (equal: this engine). Raises
+        ProtocolError when the game is over (a line of n, or a full board).
         """
         cfg = self.board_config
         n_own = sum(1 for _, owner in self.stones if owner == OWN)
         first = OWN if n_own >= len(self.stones) - n_own else OPPONENT
-        player_of = {first: 1, 3 - first: 2}
-        board = Board(cfg.width, cfg.height, cfg.n_in_row)
-        for move, owner in self.stones:
-            if board.winner != -1:
-                raise ProtocolError("the game is over: there is already a line of "
-                                    f"{cfg.n_in_row} on the board")
-            board.current_player = player_of[owner]
-            board.do_move(move)
+        player_of = {first: PLAYER_1, (OPPONENT if first == OWN else OWN): PLAYER_2}
+        board = Board.from_stones(cfg, [(move, player_of[owner]) for move, owner in self.stones],
+                                  to_move=player_of[OWN])
         if board.game_end()[0]:
-            why = "the board is full" if board.winner == -1 else \
+            why = "the board is full" if not board.availables else \
                 f"there is already a line of {cfg.n_in_row} on the board"
             raise ProtocolError(f"the game is over: {why}")
-        board.current_player = player_of[OWN]
         return board
 
     def _think(self, received: float) -> list[str]:
@@ -359,32 +350,3 @@ def _answer_lines(engine: Engine, stream, out) -> None:
         out.flush()
         if engine.finished:
             return
-
-
-def add_arguments(parser) -> None:
-    parser.add_argument("--model", default=DEFAULT_MODEL,
-                        help="saved policy-value net; START answers ERROR for other board sizes "
-                             "(a relative path not found here is looked up in the repository)")
-    parser.add_argument("--playouts", type=int, default=400,
-                        help="playouts per move at most (fewer when the time limits require)")
-    parser.add_argument("--pure", type=int, default=None, metavar="N",
-                        help="play pure MCTS with at most N playouts per move, on any board size")
-    parser.add_argument("--n-in-row", type=int, default=None,
-                        help="stones in a row that win (default: the model's rule; 5 with --pure)")
-    parser.add_argument("--seed", type=int, default=None,
-                        help="seed of the player (pure MCTS rollouts; the net's ties)")
-
-
-def run(args) -> int:
-    # The protocol owns stdout: answers go to a private copy of it, and anything else printed
-    # (library banners, TensorFlow) is sent to stderr.
-    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    sys.stdout.flush()
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    if args.n_in_row is not None and args.n_in_row < 1:
-        raise UsageError(f"--n-in-row must be a positive count, got {args.n_in_row}")
-    brain = load_brain(args.model, args.playouts, args.pure, n_in_row=args.n_in_row, seed=args.seed)
-    n_in_row = brain.board.n_in_row if brain.board is not None else (args.n_in_row or 5)
-    engine = Engine(brain, n_in_row)
-    engine.warm_up()
-    return serve(engine, sys.stdin.buffer, out)

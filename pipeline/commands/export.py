@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .cli import UsageError
+from .common import UsageError, repo_path
 
 HELP = ("write a model as a SavedModel (signatures serve and train_step, Adam state "
         "included) and a .tflite of serve")
@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    model, out = Path(args.model), Path(args.out)
+    model, out = repo_path(args.model), Path(args.out)
     if not model.is_file():
         raise UsageError(f"--model {args.model}: no such file")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -33,7 +33,7 @@ def run(args) -> int:
         raise UsageError(f"--model {args.model}: {exc}")
     out.mkdir(parents=True, exist_ok=True)
     saved = export_saved_model(net, out / SAVED_MODEL_DIR)
-    print(f"SavedModel ({net.board_width}x{net.board_height}, signatures serve and "
+    print(f"SavedModel ({net.board.label}, signatures serve and "
           f"train_step): {saved}")
     if not args.no_tflite:
         print(f"TFLite (serve): {export_tflite(saved, out / TFLITE_FILE)}")

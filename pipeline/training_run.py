@@ -18,13 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from . import checkpoint, logformat
-from .buffer import ReplayBuffer
-from .config import Config
-from .evaluation import play_match
+from . import checkpoint, log_lines
+from .actor import SelfPlayRounds
+from .evaluator import play_match
+from .learner import Trainer
 from .metrics import MetricsWriter
-from .selfplay import SelfPlayRounds
-from .trainer import Trainer
+from .replay_buffer import ReplayBuffer
+from .run_config import Config
 
 CHECKPOINT_DIR = "checkpoints"
 LOG_FILE = "train.log"
@@ -95,7 +95,23 @@ class StopRequested:
         return False
 
 
+def build_net(config: Config):
+    """The net of a new run, after seeding TensorFlow (and making its ops deterministic if asked)."""
+    import keras
+    import tensorflow as tf
+
+    from net import PolicyValueNet
+    if config.run.deterministic_ops:
+        tf.config.experimental.enable_op_determinism()
+    keras.utils.set_random_seed(config.run.seed)
+    tf.random.set_global_generator(tf.random.Generator.from_seed(config.run.seed))
+    return PolicyValueNet.for_game(config.board, config.net, seed=config.run.seed)
+
+
 class TrainingRun:
+    """A run in ``run_dir``: the actor's self-play rounds feed the replay buffer, the learner
+    updates ``net`` from it, the evaluator matches it against pure MCTS; checkpoints between rounds."""
+
     def __init__(self, config: Config, run_dir, net, log: RunLog, tensorboard: bool = True):
         self.config = config
         self.run_dir = Path(run_dir)
@@ -184,7 +200,7 @@ class TrainingRun:
         for game in games:
             self.progress.batch += 1
             self.buffer.add_game(game.states, game.mcts_probs, game.z)
-            self.log(logformat.batch_line(self.progress.batch, game.length))
+            self.log(log_lines.batch_line(self.progress.batch, game.length))
             self._updates(game.length, speed)
             if self.progress.batch % cfg.evaluation.check_freq == 0:
                 self._match()
@@ -204,8 +220,8 @@ class TrainingRun:
             self.progress.n_updates += 1
             if self.config.run.verbose:
                 for i, loss in enumerate(result.epoch_losses, start=1):
-                    self.log(logformat.epoch_line(i, t.epochs, loss))
-            self.log(logformat.update_line(result))
+                    self.log(log_lines.epoch_line(i, t.epochs, loss))
+            self.log(log_lines.update_line(result))
             self.metrics.write(self.progress.batch, {
                 "loss": result.loss, "entropy": result.entropy, "kl": result.kl,
                 "lr_multiplier": result.lr_multiplier,
@@ -220,20 +236,21 @@ class TrainingRun:
 
     def _match(self) -> None:
         cfg, p = self.config, self.progress
-        self.log(logformat.checkpoint_batch_line(p.batch))
+        self.log(log_lines.checkpoint_batch_line(p.batch))
         started = time.perf_counter()
+        e = cfg.evaluation
         wins, losses, ties = play_match(
-            self.net, cfg.board, cfg.search, n_games=cfg.evaluation.n_games,
-            n_playout=cfg.evaluation.n_playout, pure_playout=p.pure_playout,
-            seed=int(self.rng.integers(SEED_BOUND)), desc=f"match vs pure {p.pure_playout}")
+            self.net, cfg.board, e.search, n_games=e.n_games, pure_playout=p.pure_playout,
+            pure_c_puct=e.pure_c_puct, seed=int(self.rng.integers(SEED_BOUND)),
+            desc=f"match vs pure {p.pure_playout}")
         win_ratio = (wins + 0.5 * ties) / cfg.evaluation.n_games
-        self.log(logformat.match_line(p.pure_playout, wins, losses, ties))
+        self.log(log_lines.match_line(p.pure_playout, wins, losses, ties))
         self.metrics.write(p.batch, {"win_ratio": win_ratio, "pure_playout": p.pure_playout,
                                      "match_seconds": time.perf_counter() - started,
                                      "time": self._wall_time()})
         self.net.save_model(str(self.run_dir / CURRENT_POLICY))
         if win_ratio > p.best_win_ratio:
-            self.log(logformat.NEW_BEST_LINE)
+            self.log(log_lines.NEW_BEST_LINE)
             p.best_win_ratio = win_ratio
             self.net.save_model(str(self.run_dir / BEST_POLICY))
             if p.best_win_ratio == 1.0 and p.pure_playout < cfg.evaluation.pure_playout_max:

@@ -5,13 +5,12 @@ import argparse
 import time
 from pathlib import Path
 
-from . import config as config_module
-from .checkpoint import NoCheckpointError, atomic_write_bytes
-from .cli import UsageError
+from pipeline import run_config
+from pipeline.checkpoint import NoCheckpointError, atomic_write_bytes
+
+from .common import DEFAULT_CONFIG, UsageError, check_at_least, load_config, repo_path
 
 HELP = "train a policy-value net by self-play against itself (AlphaZero, the reference's KL-adaptive trainer)"
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = "configs/6x6x4.yaml"
 EXIT_INTERRUPTED = 130
 
 
@@ -35,45 +34,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stop-after", type=int, default=None, help=argparse.SUPPRESS)
 
 
-def resolve_config_path(name: str) -> Path:
-    """A config path as given, else relative to the repository (so the default works anywhere)."""
-    path = Path(name)
-    if not path.exists() and not path.is_absolute() and (REPO_ROOT / path).exists():
-        return REPO_ROOT / path
-    return path
-
-
-def load_config(path) -> config_module.Config:
-    try:
-        return config_module.load(path)
-    except config_module.ConfigError as exc:
-        raise UsageError(f"{path}: {exc}") from None
-
-
-def prepare_run(args) -> tuple[config_module.Config, Path]:
+def prepare_run(args) -> tuple[run_config.Config, Path]:
     """Check everything given before anything is created; returns the config and run directory."""
-    for flag, value in (("--seed", args.seed), ("--game-batch-num", args.game_batch_num),
-                        ("--stop-after", args.stop_after)):
-        if value is not None and value < (0 if flag == "--seed" else 1):
-            raise UsageError(f"{flag} must be {'>= 0' if flag == '--seed' else 'positive'}, got {value}")
+    check_at_least("--seed", args.seed, 0)
+    check_at_least("--game-batch-num", args.game_batch_num, 1)
+    check_at_least("--stop-after", args.stop_after, 1)
     if args.resume:
         if args.run_dir is None:
             raise UsageError("--resume needs --run-dir DIR")
         if args.seed is not None:
             raise UsageError("--seed cannot change a resumed run")
         run_dir = Path(args.run_dir)
-        saved = run_dir / config_module.RUN_CONFIG_FILE
+        saved = run_dir / run_config.RUN_CONFIG_FILE
         if not saved.exists():
-            raise UsageError(f"{run_dir} holds no run to resume (no {config_module.RUN_CONFIG_FILE})")
+            raise UsageError(f"{run_dir} holds no run to resume (no {run_config.RUN_CONFIG_FILE})")
         config = load_config(saved)
     else:
-        path = resolve_config_path(args.config)
+        path = repo_path(args.config)
         config = load_config(path)
         if args.seed is not None:
             config = config.replace("run", seed=args.seed).replace("search", seed=args.seed)
         run_dir = Path(args.run_dir) if args.run_dir else \
             Path("runs") / f"{path.stem}-{time.strftime('%Y%m%d-%H%M%S')}"
-        if (run_dir / config_module.RUN_CONFIG_FILE).exists():
+        if (run_dir / run_config.RUN_CONFIG_FILE).exists():
             raise UsageError(f"{run_dir} already holds a run: add --resume to go on with it, "
                              f"or choose another --run-dir")
     if args.game_batch_num is not None:
@@ -83,27 +66,13 @@ def prepare_run(args) -> tuple[config_module.Config, Path]:
     return config, run_dir
 
 
-def build_net(config: config_module.Config):
-    """The net of a run, after seeding TensorFlow (and making its ops deterministic if asked)."""
-    import keras
-    import tensorflow as tf
-
-    from net import PolicyValueNet
-    if config.run.deterministic_ops:
-        tf.config.experimental.enable_op_determinism()
-    keras.utils.set_random_seed(config.run.seed)
-    tf.random.set_global_generator(tf.random.Generator.from_seed(config.run.seed))
-    return PolicyValueNet(config.board.width, config.board.height,
-                          l2_const=config.net.l2_const, seed=config.run.seed)
-
-
 def run(args) -> int:
     config, run_dir = prepare_run(args)
-    from .training import RunLog, TrainingRun
+    from pipeline.training_run import RunLog, TrainingRun, build_net
 
     run_dir.mkdir(parents=True, exist_ok=True)
     if not args.resume or args.game_batch_num is not None:
-        atomic_write_bytes(run_dir / config_module.RUN_CONFIG_FILE, config.to_yaml().encode())
+        atomic_write_bytes(run_dir / run_config.RUN_CONFIG_FILE, config.to_yaml().encode())
     log = RunLog(run_dir)
     net = build_net(config)
     training = TrainingRun(config, run_dir, net, log, tensorboard=not args.no_tensorboard)

@@ -1,4 +1,4 @@
-"""The reference trainer's KL-adaptive policy update.
+"""The learner: the reference trainer's KL-adaptive policy update.
 
 One update: keep the net's policy and values on a minibatch, run up to ``epochs`` train steps on
 it at ``learn_rate * lr_multiplier``, stop early once KL(old || new) exceeds ``4 * kl_targ``, then
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from .config import TrainingConfig
+    from .run_config import TrainingConfig
 
 KL_STOP_FACTOR = 4.0  # stop the epochs once kl > 4 * kl_targ
 KL_HIGH_FACTOR = 2.0  # kl > 2 * kl_targ: lower the multiplier

@@ -1,7 +1,7 @@
 """The training log's lines, in the reference trainer's exact formats."""
 from __future__ import annotations
 
-from .trainer import UpdateResult
+from .learner import UpdateResult
 
 
 def batch_line(batch: int, episode_len: int) -> str:

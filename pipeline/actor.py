@@ -1,9 +1,9 @@
-"""The training's self-play rounds, on mcts.selfplay's batched games, with a progress bar."""
+"""The actor: the training's self-play rounds, on mcts.selfplay's batched games, with a progress bar."""
 from __future__ import annotations
 
 from mcts.selfplay import GameRecord, SelfPlay
 
-from .config import Config
+from .run_config import Config
 from .progress import progress_bar
 
 
@@ -15,8 +15,7 @@ class SelfPlayRounds:
     """
 
     def __init__(self, net, config: Config):
-        b = config.board
-        self.runner = SelfPlay(net.evaluate, b.width, b.height, b.n_in_row, config.search,
+        self.runner = SelfPlay(net.evaluate, config.board, config.search,
                                n_parallel=config.training.games_at_once,
                                n_threads=config.training.selfplay_threads)
 

@@ -1,0 +1,98 @@
+"""The program that plays: a saved net with its game, or pure MCTS on any board.
+
+Console play, the Gomocup engine and the GUI all make their players through a ``Brain``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import mcts
+from gomoku import BoardConfig, InputError
+
+from . import run_config
+
+C_PUCT = 5.0  # the reference's, for both searches
+
+
+@dataclass
+class Brain:
+    """A way to make players: a net with its board, or pure MCTS on any board.
+
+    ``board`` is the one game a net was trained for (None for pure MCTS, which plays any board of
+    at least ``n_in_row`` points a side); ``make_player(board_config)`` returns a fresh player
+    with the reference interface, whose ``get_action(board, deadline=None)`` -> move stops its
+    search at a ``time.monotonic()`` deadline and sets ``playouts`` to the playouts it ran.
+    ``net`` is the PolicyValueNet of a net brain (None for pure MCTS).
+    """
+
+    label: str
+    board: BoardConfig | None
+    make_player: Callable[[BoardConfig], object]
+    net: object = None
+
+
+def pure_brain(playouts: int, seed: int | None = None) -> Brain:
+    """Pure MCTS with ``playouts`` playouts a move (at most, when a move has a deadline)."""
+    if playouts < 1:
+        raise InputError(f"pure MCTS needs a positive playout count, got {playouts}")
+
+    def make_pure(board: BoardConfig):
+        return mcts.MCTSPurePlayer(c_puct=C_PUCT, n_playout=playouts, seed=seed)
+    return Brain(f"pure MCTS ({playouts} playouts)", None, make_pure)
+
+
+def net_brain(path: Path, playouts: int, n_in_row: int | None = None,
+              seed: int | None = None) -> Brain:
+    """The net saved at ``path`` searching ``playouts`` PUCT playouts a move (at most, with a
+    deadline); its game is the one the file records (see ``model_game``).
+
+    Imports TensorFlow. Raises InputError for a bad count or an unusable model file.
+    """
+    if playouts < 1:
+        raise InputError(f"the net needs a positive playout count, got {playouts}")
+    if not path.exists():
+        raise InputError(f"model {path} not found (train one with `gomoku-zero train`, "
+                         f"or play pure MCTS with --pure 1000)")
+    import net
+    try:
+        pvnet = net.PolicyValueNet.from_model_file(path)
+    except ValueError as exc:
+        raise InputError(f"cannot load model {path}: {exc}") from None
+    board = model_game(path, pvnet.board, pvnet.board_width, pvnet.board_height, n_in_row)
+
+    def make_net_player(board_config: BoardConfig):
+        # evaluation play: a new noiseless tree every move, searched on the net's batched path
+        return mcts.MCTSPlayer(evaluate=pvnet.evaluate, c_puct=C_PUCT, n_playout=playouts,
+                               seed=0 if seed is None else seed)
+    label = f"net {path.name} {board.label} ({playouts} playouts)"
+    return Brain(label, board, make_net_player, pvnet)
+
+
+def model_game(path: Path, recorded: BoardConfig | None, width: int, height: int,
+               n_in_row: int | None = None) -> BoardConfig:
+    """The game of a saved ``width`` x ``height`` net, ``n_in_row`` overriding its line length.
+
+    A model file records its game (``recorded``). One of the format's v1 has only its size: its
+    line length comes from the run config written beside it (``config.yaml``), else five in a row
+    (Gomocup's rule).
+    """
+    try:
+        if n_in_row is not None:
+            return BoardConfig(width, height, n_in_row)
+        if recorded is not None:
+            return recorded
+        beside = path.parent / run_config.RUN_CONFIG_FILE
+        if not beside.is_file():
+            return BoardConfig(width, height, 5)
+    except ValueError as exc:
+        raise InputError(f"{path}: {exc} (give the rule with --n-in-row)") from None
+    try:
+        board = run_config.load(beside).board
+    except run_config.ConfigError as exc:
+        raise InputError(f"{beside}: {exc}") from None
+    if (board.width, board.height) != (width, height):
+        raise InputError(f"{beside} is for a {board.width}x{board.height} board but "
+                         f"{path.name} is a {width}x{height} net")
+    return board

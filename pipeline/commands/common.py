@@ -1,0 +1,59 @@
+"""What the commands share: the usage error, paths found from anywhere, config and board flags."""
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version as package_version
+from pathlib import Path
+
+from gomoku import BoardConfig, InputError
+
+from pipeline import run_config
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIG = "configs/6x6x4.yaml"
+DEFAULT_MODEL = "models/6x6x4/best_policy.model"  # of play, pbrain and evaluate
+
+
+class UsageError(InputError):
+    """Bad input on the command line or in a file it names: one line, exit code 2."""
+
+
+def version() -> str:
+    try:
+        return package_version("gomoku-zero")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def repo_path(name: str) -> Path:
+    """``name`` as given, or under the repository when it is a relative path not found from the
+    working directory, so that the default config and model work from any directory."""
+    path = Path(name)
+    if not path.exists() and not path.is_absolute() and (REPO_ROOT / path).exists():
+        return REPO_ROOT / path
+    return path
+
+
+def load_config(path) -> run_config.Config:
+    try:
+        return run_config.load(path)
+    except run_config.ConfigError as exc:
+        raise UsageError(f"{path}: {exc}") from None
+
+
+def parse_board_spec(text: str, flag: str = "--board") -> BoardConfig:
+    """``"WxHxN"`` (or ``"WxH"`` for five in a row) -> BoardConfig; UsageError naming the text."""
+    parts = text.lower().split("x")
+    numbers = [int(p) for p in parts if p.isascii() and p.isdigit()]
+    if len(numbers) != len(parts) or len(numbers) not in (2, 3):
+        raise UsageError(f"{flag} must look like WxHxN (e.g. 8x8x5), got {text!r}")
+    try:
+        return BoardConfig(*numbers) if len(numbers) == 3 else BoardConfig(*numbers, n_in_row=5)
+    except ValueError as exc:
+        raise UsageError(f"{flag} {text}: {exc}") from None
+
+
+def check_at_least(flag: str, value: int | None, low: int) -> None:
+    """UsageError unless ``value`` (an int flag, None when not given) is at least ``low``."""
+    if value is not None and value < low:
+        what = "positive" if low == 1 else f">= {low}"
+        raise UsageError(f"{flag} must be {what}, got {value}")

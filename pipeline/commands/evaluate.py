@@ -1,0 +1,46 @@
+"""`gomoku-zero evaluate`: the training's match of a saved model against pure MCTS, on its own."""
+from __future__ import annotations
+
+import argparse
+
+from mcts import SearchConfig
+
+from pipeline import brain
+
+from .common import DEFAULT_MODEL, check_at_least, repo_path
+
+HELP = "play a saved model against pure MCTS (games in parallel) and print the score"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default=DEFAULT_MODEL,
+                        help="the model file to evaluate; it records its game")
+    parser.add_argument("--n-in-row", type=int, default=None,
+                        help="stones in a row that win, if not the model's game")
+    parser.add_argument("--playouts", type=int, default=400, help="the model's playouts per move")
+    parser.add_argument("--c-puct", type=float, default=brain.C_PUCT,
+                        help="c_puct of both searches")
+    parser.add_argument("--pure-playouts", type=int, default=1000,
+                        help="pure MCTS playouts per move")
+    parser.add_argument("--games", type=int, default=10,
+                        help="games, alternating who starts (the model starts the first)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the pure MCTS players")
+
+
+def run(args) -> int:
+    for flag, low in (("playouts", 1), ("pure_playouts", 1), ("games", 1), ("seed", 0),
+                      ("n_in_row", 1)):
+        check_at_least(f"--{flag.replace('_', '-')}", getattr(args, flag), low)
+    search = SearchConfig(n_playout=args.playouts, c_puct=args.c_puct)
+    model = repo_path(args.model)
+    player = brain.net_brain(model, args.playouts, n_in_row=args.n_in_row)
+
+    from pipeline.evaluator import play_match
+    from pipeline.log_lines import match_line
+    wins, losses, ties = play_match(
+        player.net, player.board, search, n_games=args.games, pure_playout=args.pure_playouts,
+        pure_c_puct=args.c_puct, seed=args.seed,
+        desc=f"{model.name} vs pure {args.pure_playouts}")
+    print(match_line(args.pure_playouts, wins, losses, ties))
+    print(f"win ratio: {(wins + 0.5 * ties) / args.games:.3f}")
+    return 0

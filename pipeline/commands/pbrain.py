@@ -1,0 +1,46 @@
+"""`pbrain-gomoku-zero` (`gomoku-zero pbrain`): the Gomocup protocol engine on stdin/stdout."""
+from __future__ import annotations
+
+import os
+import sys
+
+from pipeline import brain, gomocup
+
+from .common import DEFAULT_MODEL, check_at_least, repo_path, version
+
+HELP = "Gomocup/Piskvork protocol engine on stdin/stdout (also the pbrain-gomoku-zero command)"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--model", default=DEFAULT_MODEL,
+                        help="saved policy-value net; START answers ERROR for other board sizes "
+                             "(a relative path not found here is looked up in the repository)")
+    parser.add_argument("--playouts", type=int, default=400,
+                        help="playouts per move at most (fewer when the time limits require)")
+    parser.add_argument("--pure", type=int, default=None, metavar="N",
+                        help="play pure MCTS with at most N playouts per move, on any board size")
+    parser.add_argument("--n-in-row", type=int, default=None,
+                        help="stones in a row that win (default: the model's rule; 5 with --pure)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of the player (pure MCTS rollouts; the net's ties)")
+
+
+def run(args) -> int:
+    # The protocol owns stdout: answers go to a private copy of it, and anything else printed
+    # (library banners, TensorFlow) is sent to stderr.
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    check_at_least("--n-in-row", args.n_in_row, 1)
+    check_at_least("--seed", args.seed, 0)
+    check_at_least("--pure", args.pure, 1)
+    check_at_least("--playouts", args.playouts, 1)
+    if args.pure is not None:
+        player = brain.pure_brain(args.pure, seed=args.seed)
+    else:
+        player = brain.net_brain(repo_path(args.model), args.playouts, n_in_row=args.n_in_row,
+                                 seed=args.seed)
+    n_in_row = player.board.n_in_row if player.board is not None else (args.n_in_row or 5)
+    engine = gomocup.Engine(player, n_in_row, version=version())
+    engine.warm_up()
+    return gomocup.serve(engine, sys.stdin.buffer, out)

@@ -1,0 +1,39 @@
+"""`gomoku-zero play`: a game in the console against the trained net or pure MCTS."""
+from __future__ import annotations
+
+import sys
+
+from pipeline import brain, console
+
+from .common import DEFAULT_MODEL, check_at_least, parse_board_spec, repo_path
+
+HELP = "play a game in the console against the trained model (or pure MCTS with --pure N)"
+DEFAULT_PURE_BOARD = "6x6x4"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--model", default=DEFAULT_MODEL,
+                        help="saved policy-value net; it records its game "
+                             "(a relative path not found here is looked up in the repository)")
+    parser.add_argument("--playouts", type=int, default=400, help="PUCT playouts per move of the net")
+    parser.add_argument("--pure", type=int, default=None, metavar="N",
+                        help="play against pure MCTS with N playouts per move instead of the net")
+    parser.add_argument("--board", default=DEFAULT_PURE_BOARD, metavar="WxHxN",
+                        help="board of a game against --pure (a net plays its own board)")
+    parser.add_argument("--human-first", action="store_true", help="you play X and move first")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of the player (pure MCTS rollouts; the net's ties)")
+
+
+def run(args) -> int:
+    board = parse_board_spec(args.board)  # checked first: a typo should not wait for TensorFlow
+    check_at_least("--seed", args.seed, 0)
+    check_at_least("--pure", args.pure, 1)
+    check_at_least("--playouts", args.playouts, 1)
+    if args.pure is not None:
+        player = brain.pure_brain(args.pure, seed=args.seed)
+    else:
+        player = brain.net_brain(repo_path(args.model), args.playouts, seed=args.seed)
+    console.play_game(player, player.board or board, args.human_first, sys.stdout)
+    sys.stdout.flush()
+    return 0

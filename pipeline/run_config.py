@@ -1,0 +1,180 @@
+"""A run's configuration: one frozen dataclass per concern, nested as the YAML file nests them.
+
+Sections: ``board`` (gomoku.BoardConfig), ``search`` (mcts.SearchConfig: self-play's search),
+``net`` (net.NetConfig), ``training``, ``evaluation`` (which holds the SearchConfig the net plays
+its matches with) and ``run``. Every key is optional and defaults to the reference trainer's value.
+Loading checks key names against the dataclasses and lets each dataclass check its own values
+(gomoku.validation); any problem is a ``ConfigError`` whose one-line message names the key.
+"""
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from gomoku.board_config import BoardConfig
+from gomoku.validation import Bool, FieldError, Float, InputError, Int, check_fields
+from mcts.search_config import MAX_PLAYOUTS, SearchConfig
+from net.net_config import NetConfig
+
+RUN_CONFIG_FILE = "config.yaml"  # the resolved config in a run directory
+MAX_GAMES = 10**8
+# keys that moved: where they are now
+MOVED_KEYS = {"net.board_width": "set by board.width", "net.board_height": "set by board.height",
+              "evaluation.n_playout": "now evaluation.search.n_playout"}
+
+
+class ConfigError(InputError):
+    """A bad configuration: the message is one line naming the key."""
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Self-play and the KL-adaptive update (reference defaults).
+
+    ``games_at_once`` games are played together (batched network calls); each finished game is one
+    "batch" of the reference's log and earns ``updates_per_game`` updates, so the reference's ratio
+    of one update per game holds whatever the number of games played at once. Updates start once
+    the buffer holds more than ``batch_size`` positions.
+    """
+
+    learn_rate: float = 2e-3
+    lr_multiplier: float = 1.0  # starting value; adapted by the KL rule within [0.1/1.5, 10*1.5]
+    kl_targ: float = 0.02
+    epochs: int = 5  # train steps per update at most
+    batch_size: int = 512
+    buffer_size: int = 10000
+    game_batch_num: int = 1500  # self-play games in the whole run
+    games_at_once: int = 1
+    selfplay_threads: int = 1  # threads stepping parts of the games' trees (mcts.BatchedSearch)
+    updates_per_game: float = 1.0
+
+    def __post_init__(self):
+        check_fields(self, learn_rate=Float(high=1.0), lr_multiplier=Float(high=100.0),
+                     kl_targ=Float(high=10.0), epochs=Int(1, 1000), batch_size=Int(1, 65536),
+                     buffer_size=Int(1, 10**6), game_batch_num=Int(1, MAX_GAMES),
+                     games_at_once=Int(1, 4096), selfplay_threads=Int(1, 64),
+                     updates_per_game=Float(high=1000.0))
+        if self.batch_size > self.buffer_size:
+            raise FieldError("batch_size", f"must be at most buffer_size ({self.buffer_size}), "
+                                           f"got {self.batch_size}")
+
+
+@dataclass(frozen=True)
+class EvaluationConfig:
+    """The periodic match of the current net against pure MCTS (reference defaults).
+
+    ``search`` is the net's search in the match (no noise, a fresh tree every move, the most
+    visited move); pure MCTS plays with its own ``pure_c_puct`` at ``pure_playout`` playouts,
+    raised by ``pure_playout_step`` after a perfect score up to ``pure_playout_max``.
+    """
+
+    check_freq: int = 50  # batches (self-play games) between matches
+    n_games: int = 10
+    search: SearchConfig = field(default_factory=SearchConfig)
+    pure_c_puct: float = 5.0
+    pure_playout: int = 1000
+    pure_playout_step: int = 1000
+    pure_playout_max: int = 5000
+
+    def __post_init__(self):
+        if not isinstance(self.search, SearchConfig):
+            raise FieldError("search", f"must be a SearchConfig, got {type(self.search).__name__}")
+        playouts = Int(1, MAX_PLAYOUTS)
+        check_fields(self, check_freq=Int(1, MAX_GAMES), n_games=Int(1, 10**5),
+                     pure_c_puct=Float(high=1e6), pure_playout=playouts,
+                     pure_playout_step=playouts, pure_playout_max=playouts)
+        if self.pure_playout > self.pure_playout_max:
+            raise FieldError("pure_playout", f"must be at most pure_playout_max "
+                                             f"({self.pure_playout_max}), got {self.pure_playout}")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Seeding, checkpoints and logging of a run."""
+
+    seed: int = 0  # NumPy's legacy seeding (Keras) takes 32 bits
+    checkpoint_every: int = 10  # batches between checkpoints (also at the end and on Ctrl-C)
+    keep_checkpoints: int = 3
+    deterministic_ops: bool = False  # tf.config.experimental.enable_op_determinism()
+    verbose: bool = False  # one line per train step (epoch) with its loss
+
+    def __post_init__(self):
+        check_fields(self, seed=Int(0, 2**32 - 1), checkpoint_every=Int(1, MAX_GAMES),
+                     keep_checkpoints=Int(1, 1000), deterministic_ops=Bool(), verbose=Bool())
+
+
+@dataclass(frozen=True)
+class Config:
+    board: BoardConfig = field(default_factory=BoardConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
+    net: NetConfig = field(default_factory=NetConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+
+    def to_dict(self) -> dict:
+        """Plain nested sections, as YAML holds them."""
+        return dataclasses.asdict(self)
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+    def replace(self, section: str, **changes) -> "Config":
+        """A copy with some keys of one section changed (checked as when loading)."""
+        try:
+            part = dataclasses.replace(getattr(self, section), **changes)
+        except FieldError as exc:
+            raise ConfigError(str(exc.within(section))) from None
+        return dataclasses.replace(self, **{section: part})
+
+
+def _build(cls: type, values, path: str):
+    """An instance of the dataclass ``cls`` from a mapping; nested dataclass fields recurse."""
+    if values is None:
+        values = {}
+    if not isinstance(values, dict):
+        what = f"{path} must be a mapping" if path else "config must be a mapping of sections"
+        raise ConfigError(f"{what}, got {type(values).__name__}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    kwargs = {}
+    for key, value in values.items():
+        dotted = f"{path}.{key}" if path else str(key)
+        if key not in names:
+            if not path:
+                raise ConfigError(f"unknown key {key!r} (sections: {', '.join(names)})")
+            moved = MOVED_KEYS.get(dotted)
+            raise ConfigError(f"unknown key {dotted}" + (f" ({moved})" if moved else ""))
+        tp = hints[key]
+        kwargs[key] = _build(tp, value, dotted) if dataclasses.is_dataclass(tp) else value
+    try:
+        return cls(**kwargs)
+    except FieldError as exc:
+        raise ConfigError(str(exc.within(path) if path else exc)) from None
+
+
+def from_dict(data) -> Config:
+    """Build and check a Config from YAML-like nested sections; raises ConfigError."""
+    return _build(Config, data, "")
+
+
+def load(path) -> Config:
+    """Read a YAML file (safe_load) into a checked Config; raises ConfigError."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config {path} is not UTF-8 text") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"config {path} is not valid YAML{where}") from None
+    return from_dict(data)
