@@ -18,6 +18,7 @@ import numpy as np
 
 from .board_config import BoardConfig
 from .rules import DRAW, EMPTY, PLAYER_1, PLAYER_2, is_winning_move, opponent
+from .validation import is_int
 
 
 class Board:
@@ -89,7 +90,7 @@ class Board:
         return row * self.width + col
 
     def _check_on_board(self, move) -> None:
-        if isinstance(move, bool) or not isinstance(move, (int, np.integer)):
+        if not is_int(move):
             raise ValueError(f"move must be an integer, got {move!r}")
         if not 0 <= move < self.width * self.height:
             raise ValueError(f"move {move} is off the {self.width}x{self.height} board")

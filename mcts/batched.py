@@ -93,7 +93,7 @@ class BatchedSearch:
 
     # -- roots -------------------------------------------------------------------------------
     def _tree_index(self, i) -> int:
-        if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < self.n_trees:
+        if not is_int(i) or not 0 <= i < self.n_trees:
             raise ValueError(f"tree index {i!r} is not in range({self.n_trees})")
         return int(i)
 

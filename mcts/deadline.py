@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
+from gomoku.validation import is_number
 
 
 def checked_deadline(deadline) -> float | None:
@@ -13,8 +13,6 @@ def checked_deadline(deadline) -> float | None:
     """
     if deadline is None:
         return None
-    if isinstance(deadline, bool) or not isinstance(deadline, (int, float, np.integer,
-                                                                np.floating)) \
-            or math.isnan(deadline):
+    if not is_number(deadline) or math.isnan(deadline):
         raise ValueError(f"deadline must be a time.monotonic() value in seconds, got {deadline!r}")
     return float(deadline)

@@ -6,11 +6,10 @@ activations, which is the order TF1's `tf.reshape` of an NHWC tensor produced.
 """
 from __future__ import annotations
 
-import numbers
-
 import keras
 
 from gomoku.board_config import BoardConfig
+from gomoku.validation import is_int
 
 from net.net_config import state_shape
 
@@ -29,8 +28,7 @@ def _initializers(seed: int | None):
     integer seed (seed * 1000 + i) mod SEED_MODULUS, so a given seed always gives the same
     weights and any seed >= 0 fits Keras' 64-bit seeds.
     """
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
-                             or seed < 0):
+    if seed is not None and (not is_int(seed) or seed < 0):
         raise ValueError(f"seed must be None or an int >= 0, got {seed!r}")
     index = 0
     while True:

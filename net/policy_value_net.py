@@ -11,7 +11,6 @@ Interface invariants:
 from __future__ import annotations
 
 import math
-import numbers
 import os
 
 import keras
@@ -19,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from gomoku.board_config import BoardConfig
-from gomoku.validation import is_int
+from gomoku.validation import is_int, is_number
 
 from net import loss as losses
 from net.model import build_model
@@ -197,8 +196,7 @@ class PolicyValueNet:
         winners = _as_float_array("winner_batch", winner_batch, (batch,))
         if batch == 0:
             raise ValueError("state_batch is empty")
-        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) \
-                or not (math.isfinite(lr) and lr >= 0):
+        if not is_number(lr) or not (math.isfinite(lr) and lr >= 0):
             raise ValueError(f"lr must be a finite number >= 0, got {lr!r}")
         loss, entropy = self._train_fn(states, probs, winners, np.float32(lr))
         return float(loss), float(entropy)
