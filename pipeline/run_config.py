@@ -18,10 +18,12 @@ import yaml
 from gomoku.board_config import BoardConfig
 from gomoku.validation import Bool, FieldError, Float, InputError, Int, check_fields
 from mcts.search_config import MAX_PLAYOUTS, SearchConfig
-from net.net_config import NetConfig
+from net.net_config import NetConfig, check_net_board
 
 RUN_CONFIG_FILE = "config.yaml"  # the resolved config in a run directory
 MAX_GAMES = 10**8
+BUFFER_BYTES_PER_POINT = 5  # a position holds a uint8 [4, H, W] state and float32 [H*W] probs
+MAX_BUFFER_BYTES = 8 << 30
 # keys that moved: where they are now
 MOVED_KEYS = {"net.board_width": "set by board.width", "net.board_height": "set by board.height",
               "evaluation.n_playout": "now evaluation.search.n_playout"}
@@ -116,6 +118,17 @@ class Config:
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     run: RunConfig = field(default_factory=RunConfig)
 
+    def __post_init__(self):
+        try:
+            check_net_board(self.board)
+        except FieldError as exc:
+            raise exc.within("board") from None
+        per_position = self.board.n_moves * BUFFER_BYTES_PER_POINT
+        if self.training.buffer_size * per_position > MAX_BUFFER_BYTES:
+            raise FieldError("training.buffer_size",
+                             f"must be at most {MAX_BUFFER_BYTES // per_position} on a "
+                             f"{self.board.label} board (memory), got {self.training.buffer_size}")
+
     def to_dict(self) -> dict:
         """Plain nested sections, as YAML holds them."""
         return dataclasses.asdict(self)
@@ -129,7 +142,10 @@ class Config:
             part = dataclasses.replace(getattr(self, section), **changes)
         except FieldError as exc:
             raise ConfigError(str(exc.within(section))) from None
-        return dataclasses.replace(self, **{section: part})
+        try:
+            return dataclasses.replace(self, **{section: part})
+        except FieldError as exc:
+            raise ConfigError(str(exc)) from None
 
 
 def _build(cls: type, values, path: str):
