@@ -34,6 +34,7 @@ class GameRecord:
     z: np.ndarray  # float32 [T]: the result for the player to move (1 win, -1 loss, 0 draw)
     moves: np.ndarray  # int32 [T]: the moves played
     winner: int  # PLAYER_1 or PLAYER_2, or DRAW
+    generation: int = 0  # the weights' generation it started with (distributed self-play)
 
     @property
     def length(self) -> int:

@@ -7,6 +7,9 @@ updates, which the learner (learner.py) runs as the reference's KL-adaptive trai
 minibatches from the buffer; every ``check_freq`` games the evaluator (evaluator.py) matches the
 net against pure MCTS and the best model is kept. Between rounds, checkpoint.py saves net,
 optimizer, buffer and generators atomically, so ``--resume`` goes on where the run stopped;
-metrics.py and log_lines.py write what happened. brain.py loads the program that plays for the
+metrics.py and log_lines.py write what happened. With ``distributed.actors`` (``train --actors N``)
+the games come from Ray actors instead, on many machines, and this process is the learner that
+owns buffer, trainer, evaluator, checkpoints and log (distributed.py: the self-play source
+interface, the actor pool, its back-pressure and staleness filter). brain.py loads the program that plays for the
 console game (console.py) and the Gomocup engine (gomocup.py). run_config.py reads the YAML.
 """

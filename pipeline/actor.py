@@ -1,4 +1,8 @@
-"""The actor: the training's self-play rounds, on mcts.selfplay's batched games, with a progress bar."""
+"""The actor: the training's self-play rounds, on mcts.selfplay's batched games, with a progress bar.
+
+``SelfPlayRounds`` is the in-process self-play source; ``pipeline.distributed`` has the interface
+and the other source, Ray actors.
+"""
 from __future__ import annotations
 
 from mcts.selfplay import GameRecord, SelfPlay
@@ -36,3 +40,19 @@ class SelfPlayRounds:
     @property
     def moves_played(self) -> int:
         return self.runner.moves_played
+
+    # the rest of a self-play source's interface (pipeline.distributed): nothing to do here
+    def weights_changed(self) -> None:
+        """The net's weights changed: the next round plays with them (``net.evaluate``)."""
+
+    def round_stats(self) -> dict:
+        return {}
+
+    def state(self) -> dict:
+        return {}  # the next round's first game is the run's batch count
+
+    def load_state(self, state: dict) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

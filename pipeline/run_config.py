@@ -2,13 +2,14 @@
 
 Sections: ``board`` (gomoku.BoardConfig), ``search`` (mcts.SearchConfig: self-play's search),
 ``net`` (net.NetConfig), ``training``, ``evaluation`` (which holds the SearchConfig the net plays
-its matches with) and ``run``. Every key is optional and defaults to the reference trainer's value.
+its matches with), ``run`` and ``distributed`` (self-play on Ray actors; off by default). Every key is optional and defaults to the reference trainer's value.
 Loading checks key names against the dataclasses and lets each dataclass check its own values
 (gomoku.validation); any problem is a ``ConfigError`` whose one-line message names the key.
 """
 from __future__ import annotations
 
 import dataclasses
+import math
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,6 +111,48 @@ class RunConfig:
 
 
 @dataclass(frozen=True)
+class DistributedConfig:
+    """Self-play on ``actors`` Ray actors (pipeline.distributed); 0 plays in the run's own process.
+
+    ``address`` None starts a local Ray (as many CPUs as the machine, or as the actors ask);
+    otherwise ``ray.init(address=...)`` joins a running cluster ("auto", "HOST:PORT",
+    "ray://HOST:PORT"). The learner puts its weights in the object store every
+    ``weights_every`` updates, each time a new generation; a game is stamped with the generation
+    it started with and dropped when it is more than ``max_staleness`` generations old at the
+    moment the learner takes it (0: auto, ``2 * (actors * games_at_once + queue) *
+    updates_per_game / weights_every`` rounded up, twice what steady play gives). At most
+    ``queue_size`` finished games wait for the learner (0: ``actors * games_at_once``): past that
+    the actors get no new games to play and wait. Each actor reserves ``num_cpus`` / ``num_gpus``
+    of its node and is restarted by Ray up to ``max_restarts`` times (-1: always) when it dies.
+    """
+
+    actors: int = 0
+    address: str | None = None
+    weights_every: int = 1
+    max_staleness: int = 0
+    num_cpus: float = 1.0
+    num_gpus: float = 0.0
+    max_restarts: int = 3
+    queue_size: int = 0
+
+    def __post_init__(self):
+        check_fields(self, actors=Int(0, 4096), weights_every=Int(1, 10**6),
+                     max_staleness=Int(0, 10**9), num_cpus=Float(0.0, 1024.0, low_included=True),
+                     num_gpus=Float(0.0, 64.0, low_included=True), max_restarts=Int(-1, 10**6),
+                     queue_size=Int(0, 10**6))
+        if self.address is not None and not (isinstance(self.address, str) and self.address):
+            raise FieldError("address", f"must be a non-empty string or null, got {self.address!r}")
+
+    def resolved(self, training: TrainingConfig) -> "DistributedConfig":
+        """A copy with the automatic (0) queue_size and max_staleness worked out."""
+        queue = self.queue_size or self.actors * training.games_at_once
+        staleness = self.max_staleness or max(1, math.ceil(
+            2 * (self.actors * training.games_at_once + queue) * training.updates_per_game
+            / self.weights_every))
+        return dataclasses.replace(self, queue_size=queue, max_staleness=staleness)
+
+
+@dataclass(frozen=True)
 class Config:
     board: BoardConfig = field(default_factory=BoardConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
@@ -117,6 +160,7 @@ class Config:
     training: TrainingConfig = field(default_factory=TrainingConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     run: RunConfig = field(default_factory=RunConfig)
+    distributed: DistributedConfig = field(default_factory=DistributedConfig)
 
     def __post_init__(self):
         try:

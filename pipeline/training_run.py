@@ -10,6 +10,7 @@ match seeds come from one NumPy generator whose state is in the checkpoint.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import sys
@@ -23,12 +24,12 @@ from gomoku.validation import InputError
 from net.model_file import write_model_file
 
 from . import checkpoint, log_lines, run_directory
-from .actor import SelfPlayRounds
+from .distributed import selfplay_source
 from .evaluator import play_match
 from .learner import Trainer
 from .metrics import TENSORBOARD_DIR, MetricsWriter
 from .replay_buffer import ReplayBuffer
-from .run_config import Config
+from .run_config import Config, DistributedConfig
 
 CHECKPOINT_DIR = "checkpoints"
 LOG_FILE = "train.log"
@@ -39,7 +40,8 @@ READABLE_FORMATS = (1, 2)
 MODEL_FILES = (CURRENT_POLICY, BEST_POLICY)
 MODEL_FILE_PREFIX = "model_file/"  # checkpoint arrays "model_file/<name>/<variable>"
 # config keys a resumed run may change without --accept-config-changes (train's flags set them)
-RESUMABLE_CHANGES = ("training.game_batch_num", "run.verbose")
+RESUMABLE_CHANGES = ("training.game_batch_num", "run.verbose", "distributed",
+                     *(f"distributed.{f.name}" for f in dataclasses.fields(DistributedConfig)))
 SEED_BOUND = 2**31  # seeds handed to the pure MCTS player
 
 
@@ -141,7 +143,7 @@ class TrainingRun:
         self.rng = np.random.default_rng(config.run.seed)
         self.progress = Progress(pure_playout=config.evaluation.pure_playout)
         self.metrics = MetricsWriter(self.run_dir, tensorboard=tensorboard)
-        self.selfplay = SelfPlayRounds(net, config)
+        self.selfplay = selfplay_source(net, config, log)  # in this process, or Ray actors
         self.last_checkpoint = 0
         # the weights of the model files written so far (a checkpoint keeps them): name -> arrays
         self.model_files: dict[str, dict] = {}
@@ -164,6 +166,7 @@ class TrainingRun:
             "config": self.config.to_dict(),
             "model_files": sorted(self.model_files),
             "log_bytes": self.log.size(),
+            "selfplay": self.selfplay.state(),
             "tensorboard": run_directory.file_sizes(self.run_dir / TENSORBOARD_DIR),
         }
         return arrays, meta
@@ -218,6 +221,7 @@ class TrainingRun:
         self.trainer.lr_multiplier = float(meta["lr_multiplier"])
         self.rng.bit_generator.state = meta["numpy_rng"]
         self.last_checkpoint = self.progress.batch
+        self.selfplay.load_state(meta.get("selfplay") or {})
         model_files = meta.get("model_files", [])
         if not set(model_files) <= set(MODEL_FILES):
             raise ValueError(f"unknown model files {model_files}")
@@ -288,6 +292,7 @@ class TrainingRun:
         seconds = max(time.perf_counter() - started, 1e-9)
         n_positions = sum(g.length for g in games)
         speed = {"games_per_hour": n_games * 3600.0 / seconds, "positions_per_s": n_positions / seconds}
+        speed.update(self.selfplay.round_stats())  # a distributed source's own figures, staleness
         for game in games:
             self.progress.batch += 1
             self.buffer.add_game(game.states, game.mcts_probs, game.z)
@@ -309,6 +314,7 @@ class TrainingRun:
             result = self.trainer.update(states, probs, winners)
             seconds = time.perf_counter() - started
             self.progress.n_updates += 1
+            self.selfplay.weights_changed()
             if self.config.run.verbose:
                 for i, loss in enumerate(result.epoch_losses, start=1):
                     self.log(log_lines.epoch_line(i, t.epochs, loss))
@@ -352,6 +358,7 @@ class TrainingRun:
                 p.best_win_ratio = 0.0
 
     def close(self) -> None:
+        self.selfplay.close()
         self.metrics.close()
 
 

@@ -29,6 +29,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--accept-config-changes", action="store_true",
                         help="with --resume: go on although config.yaml was edited since the "
                              "checkpoint (never the board)")
+    parser.add_argument("--actors", type=int, default=None, metavar="N",
+                        help="play self-play on N Ray actors, this process being the learner "
+                             "(distributed.actors; 0: in this process); if None, the config's")
+    parser.add_argument("--ray-address", default=None, metavar="ADDR",
+                        help="with actors: join the Ray cluster at ADDR (HOST:PORT, 'auto'; "
+                             "distributed.address); if None, the config's (null: a local Ray)")
     parser.add_argument("--verbose", action="store_true",
                         help="also print one line per train step with its loss")
     parser.add_argument("--no-tensorboard", action="store_true",
@@ -42,6 +48,9 @@ def prepare_run(args) -> tuple[run_config.Config, Path]:
     check_at_least("--seed", args.seed, 0)
     check_at_least("--game-batch-num", args.game_batch_num, 1)
     check_at_least("--stop-after", args.stop_after, 1)
+    check_at_least("--actors", args.actors, 0)
+    if args.ray_address is not None and not args.ray_address:
+        raise UsageError("--ray-address must not be empty")
     if args.resume:
         if args.run_dir is None:
             raise UsageError("--resume needs --run-dir DIR")
@@ -64,6 +73,13 @@ def prepare_run(args) -> tuple[run_config.Config, Path]:
                              f"or choose another --run-dir")
     if args.game_batch_num is not None:
         config = config.replace("training", game_batch_num=args.game_batch_num)
+    if args.actors is not None:
+        config = config.replace("distributed", actors=args.actors)
+    if args.ray_address is not None:
+        if config.distributed.actors == 0:
+            raise UsageError("--ray-address needs self-play actors (--actors N, or "
+                             "distributed.actors in the config)")
+        config = config.replace("distributed", address=args.ray_address)
     if args.verbose and not config.run.verbose:
         config = config.replace("run", verbose=True)
     return config, run_dir
@@ -102,7 +118,8 @@ def _train(args, config, run_dir: Path, training, log) -> int:
         except NoCheckpointError as exc:
             log.warn(f"error: cannot resume: {exc}")
             return 1
-        if args.game_batch_num is not None or args.accept_config_changes:
+        if (args.game_batch_num is not None or args.accept_config_changes
+                or args.actors is not None or args.ray_address is not None):
             write_config(run_dir, config)  # the run goes on with these settings
     else:
         b = config.board
