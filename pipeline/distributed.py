@@ -60,6 +60,18 @@ RETRY_SECONDS = 1.0  # a dead actor is asked again this often whether Ray has re
 RESTART_TIMEOUT = 600.0  # ... for at most this long (a restart imports TensorFlow again)
 
 
+class SelfPlayError(RuntimeError):
+    """Distributed self-play cannot go on: Ray cannot be reached, or every actor is gone."""
+
+
+def ray_missing() -> str | None:
+    """Why ``distributed.actors`` cannot work here (Ray is not installed), or None."""
+    import importlib.util
+    if importlib.util.find_spec("ray") is None:
+        return "self-play on Ray actors needs Ray: pip install 'gomoku-zero[ray]' (or 'ray')"
+    return None
+
+
 def selfplay_source(net, config: Config, log):
     """The run's self-play source: in this process (``distributed.actors`` 0) or on Ray actors."""
     if config.distributed.actors == 0:
@@ -304,12 +316,19 @@ class RayActorPool:
         import ray
         s = self.settings
         if not ray.is_initialized():
-            if s.address is None:
-                cpus = max(os.cpu_count() or 1, math.ceil(s.actors * s.num_cpus))
-                ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False,
-                         logging_level=logging.WARNING)
-            else:
-                ray.init(address=s.address, log_to_driver=False, logging_level=logging.WARNING)
+            try:
+                if s.address is None:
+                    cpus = max(os.cpu_count() or 1, math.ceil(s.actors * s.num_cpus))
+                    ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False,
+                             logging_level=logging.WARNING)
+                else:
+                    ray.init(address=s.address, log_to_driver=False,
+                             logging_level=logging.WARNING)
+            except Exception as exc:  # noqa: BLE001 - ConnectionError, RuntimeError, ValueError
+                where = "start a local Ray" if s.address is None else f"join Ray at {s.address}"
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                raise SelfPlayError(f"cannot {where}: {type(exc).__name__}: {first[:300]}") \
+                    from None
             self._owns_ray = True
         worker = ray.remote(SelfPlayWorker)
         token = uuid.uuid4().hex[:8]
@@ -348,7 +367,7 @@ class RayActorPool:
             if actor.alive and actor.pending is None and now >= actor.retry_at:
                 self._send(actor)
         if not any(a.alive for a in self.actors):
-            raise RuntimeError("every self-play actor has died and none is restarted any more")
+            raise SelfPlayError("every self-play actor has died and none is restarted any more")
 
     def _take_reply(self, actor: _Actor, ref) -> None:
         from ray.exceptions import RayActorError

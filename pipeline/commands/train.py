@@ -80,6 +80,10 @@ def prepare_run(args) -> tuple[run_config.Config, Path]:
             raise UsageError("--ray-address needs self-play actors (--actors N, or "
                              "distributed.actors in the config)")
         config = config.replace("distributed", address=args.ray_address)
+    if config.distributed.actors:
+        from pipeline.distributed import ray_missing
+        if ray_missing():
+            raise UsageError(ray_missing())
     if args.verbose and not config.run.verbose:
         config = config.replace("run", verbose=True)
     return config, run_dir
@@ -124,10 +128,14 @@ def _train(args, config, run_dir: Path, training, log) -> int:
     else:
         b = config.board
         log(f"training {b.width}x{b.height}, {b.n_in_row} in a row; run directory {run_dir}")
+    from pipeline.distributed import SelfPlayError
     try:
         training.run(stop_after=args.stop_after)
     except KeyboardInterrupt:
         log.warn(f"stopped at once; the last checkpoint is after batch {training.last_checkpoint}")
         return EXIT_INTERRUPTED
+    except SelfPlayError as exc:
+        log.warn(f"error: {exc}; the last checkpoint is after batch {training.last_checkpoint}")
+        return 1
     log(f"checkpoint after batch {training.progress.batch} in {run_dir / 'checkpoints'}")
     return 0
