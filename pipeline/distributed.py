@@ -40,6 +40,7 @@ The pool (the learner's side) and its ``SelfPlayWorker`` actors (the other side)
 """
 from __future__ import annotations
 
+import importlib.util as importlib_util
 import math
 import os
 import threading
@@ -66,8 +67,7 @@ class SelfPlayError(RuntimeError):
 
 def ray_missing() -> str | None:
     """Why ``distributed.actors`` cannot work here (Ray is not installed), or None."""
-    import importlib.util
-    if importlib.util.find_spec("ray") is None:
+    if importlib_util.find_spec("ray") is None:
         return "self-play on Ray actors needs Ray: pip install 'gomoku-zero[ray]' (or 'ray')"
     return None
 

@@ -80,6 +80,15 @@ def test_flags_are_checked_before_anything_starts(tmp_path):
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
+def test_actors_without_ray_installed_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    from pipeline import distributed
+    monkeypatch.setattr(distributed.importlib_util, "find_spec", lambda name: None)
+    assert cli.main(["train", "--config", str(REPO / "configs" / "tiny.yaml"),
+                     "--run-dir", str(tmp_path / "a"), "--actors", "2"]) == 2
+    assert "needs Ray: pip install 'gomoku-zero[ray]'" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists()
+
+
 def test_a_run_without_actors_never_imports_ray():
     code = """
 import sys
