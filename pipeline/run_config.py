@@ -193,4 +193,10 @@ def load(path) -> Config:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"config {path} is not valid YAML{where}") from None
+    except Exception as exc:  # PyYAML's constructors raise many types on bad text: ValueError
+        # (a date 2001-02-30), AttributeError (!!timestamp 'x'), IndexError (!!int ''),
+        # RecursionError (nesting past Python's recursion limit)
+        detail = (str(exc).splitlines() or [""])[0][:200]
+        raise ConfigError(f"config {path} is not valid YAML ({type(exc).__name__}: {detail})") \
+            from None
     return from_dict(data)
