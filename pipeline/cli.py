@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
     "train": "pipeline.commands.train",
     "evaluate": "pipeline.commands.evaluate",
     "export": "pipeline.commands.export",
+    "match": "pipeline.commands.match",
+    "ladder": "pipeline.commands.ladder",
 }
 
 

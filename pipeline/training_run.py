@@ -18,9 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
+from gomoku.openings import random_openings
+
 from . import checkpoint, log_lines
 from .actor import SelfPlayRounds
 from .evaluator import play_match
+from .gate import Gate
+from .generations import save_generation
 from .learner import Trainer
 from .metrics import MetricsWriter
 from .replay_buffer import ReplayBuffer
@@ -126,6 +130,7 @@ class TrainingRun:
         self.selfplay = SelfPlayRounds(net, config)
         self.last_checkpoint = 0
         self._round_started = time.perf_counter()
+        self.gate = Gate(net, self.run_dir / BEST_POLICY) if config.evaluation.gate else None
 
     # -- checkpoints ----------------------------------------------------------------------------
     def checkpoint_state(self) -> tuple[dict, dict]:
@@ -204,6 +209,9 @@ class TrainingRun:
             self._updates(game.length, speed)
             if self.progress.batch % cfg.evaluation.check_freq == 0:
                 self._match()
+            every = cfg.run.keep_generation_every
+            if every and self.progress.batch % every == 0:
+                save_generation(self.run_dir, self.net, self.progress.batch, self._wall_time())
 
     def _updates(self, episode_len: int, speed: dict) -> None:
         t = self.config.training
@@ -238,11 +246,14 @@ class TrainingRun:
         cfg, p = self.config, self.progress
         self.log(log_lines.checkpoint_batch_line(p.batch))
         started = time.perf_counter()
-        e = cfg.evaluation
+        e, b = cfg.evaluation, cfg.board
+        seed = int(self.rng.integers(SEED_BOUND))
+        openings = random_openings(b.width, b.height, b.n_in_row, e.openings,
+                                   -(-e.n_games // 2), seed) if e.openings else None
         wins, losses, ties = play_match(
             self.net, cfg.board, e.search, n_games=e.n_games, pure_playout=p.pure_playout,
-            pure_c_puct=e.pure_c_puct, seed=int(self.rng.integers(SEED_BOUND)),
-            desc=f"match vs pure {p.pure_playout}")
+            pure_c_puct=e.pure_c_puct, seed=seed, desc=f"match vs pure {p.pure_playout}",
+            openings=openings)
         win_ratio = (wins + 0.5 * ties) / cfg.evaluation.n_games
         self.log(log_lines.match_line(p.pure_playout, wins, losses, ties))
         self.metrics.write(p.batch, {"win_ratio": win_ratio, "pure_playout": p.pure_playout,
@@ -250,13 +261,20 @@ class TrainingRun:
                                      "time": self._wall_time()})
         self.net.save_model(str(self.run_dir / CURRENT_POLICY))
         if win_ratio > p.best_win_ratio:
-            self.log(log_lines.NEW_BEST_LINE)
             p.best_win_ratio = win_ratio
-            self.net.save_model(str(self.run_dir / BEST_POLICY))
+            if self.gate is None:  # else best_policy.model follows the gate
+                self.log(log_lines.NEW_BEST_LINE)
+                self.net.save_model(str(self.run_dir / BEST_POLICY))
             if p.best_win_ratio == 1.0 and p.pure_playout < cfg.evaluation.pure_playout_max:
                 p.pure_playout = min(p.pure_playout + cfg.evaluation.pure_playout_step,
                                      cfg.evaluation.pure_playout_max)
                 p.best_win_ratio = 0.0
+        if self.gate is not None:
+            g = self.gate.challenge(self.net, e.search, e.n_games, openings, seed)
+            self.log(log_lines.gate_line(g.wins, g.losses, g.draws, g.score, g.replaced))
+            self.metrics.write(p.batch, {"gate_score": g.score, "time": self._wall_time()})
+            if g.replaced:
+                self.net.save_model(str(self.run_dir / BEST_POLICY))
 
     def close(self) -> None:
         self.metrics.close()
