@@ -26,7 +26,7 @@ import numpy as np
 
 from gomoku.board_config import BoardConfig
 from gomoku.rules import EMPTY, is_winning_move, opponent
-from gomoku.validation import Int
+from gomoku.validation import Int, is_int
 
 from . import tree as T
 from .deadline import checked_deadline

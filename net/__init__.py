@@ -11,6 +11,8 @@ __all__ = ["NetConfig", "ModelFileError", "PolicyValueNet"]
 
 def __getattr__(name):
     if name == "PolicyValueNet":
+        from net.quiet_import import import_tensorflow
+        import_tensorflow()  # TensorFlow loads here, without its load-time log lines
         from net.policy_value_net import PolicyValueNet
         return PolicyValueNet
     raise AttributeError(f"module 'net' has no attribute {name!r}")

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import json
 import os
-import zipfile
 from dataclasses import dataclass
 
 import numpy as np
 
-from gomoku.board_config import MAX_SIDE, BoardConfig
+from gomoku.board_config import BoardConfig
 from gomoku.validation import InputError
 
 from net.atomic_file import atomic_write
-from net.net_config import NetConfig
+from net.net_config import MAX_NET_SIDE, NetConfig
+from net.npz_reader import read_npz
 
 FORMAT_TAG = "gomoku-zero policy-value net v2"
 FORMAT_TAG_V1 = "gomoku-zero policy-value net v1"
@@ -31,8 +31,19 @@ GAME_KEY = "game"
 ZIP_MAGIC = b"PK\x03\x04"  # first bytes of a zip archive with at least one entry
 
 
+# caps checked before anything is allocated; the largest net (32x32, net_config.MAX_NET_SIDE)
+# has a 16 MiB policy kernel and about 50 MiB with its Adam moments
+MAX_MEMBERS = 1024
+MAX_ARRAY_BYTES = 256 << 20
+MAX_TOTAL_BYTES = 1 << 30
+
+
 class ModelFileError(InputError):
     """A model file that is missing, truncated, foreign, or made for another board."""
+
+
+class _Damaged(Exception):
+    """read_npz's complaint, before it is phrased as a ModelFileError."""
 
 
 @dataclass(frozen=True)
@@ -60,14 +71,19 @@ def read_model_file(path: str | os.PathLike) -> ModelFile:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise ModelFileError(f"model file not found: {path}")
-    with open(path, "rb") as f:
-        if f.read(len(ZIP_MAGIC)) != ZIP_MAGIC:
-            raise ModelFileError(f"{path} is not a gomoku-zero model file (not an .npz archive)")
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            entries = {key: npz[key] for key in npz.files}
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-        raise ModelFileError(f"{path} is truncated or damaged ({exc})") from None
+        with open(path, "rb") as f:
+            if f.read(len(ZIP_MAGIC)) != ZIP_MAGIC:
+                raise ModelFileError(f"{path} is not a gomoku-zero model file "
+                                     f"(not an .npz archive)")
+    except OSError as exc:
+        raise ModelFileError(f"cannot read model file {path}: {exc.strerror or exc}") from None
+    try:
+        entries = read_npz(path, _Damaged, max_members=MAX_MEMBERS, max_array_bytes=MAX_ARRAY_BYTES,
+                           max_total_bytes=MAX_TOTAL_BYTES)
+    except _Damaged as exc:
+        raise ModelFileError(f"{path} is truncated or damaged ({str(exc)[len(path) + 2:]})") \
+            from None
     tag = entries.pop(FORMAT_KEY, None)
     if tag is None or tag.shape != () or str(tag) not in (FORMAT_TAG, FORMAT_TAG_V1):
         raise ModelFileError(f"{path} is not a gomoku-zero model file "
@@ -76,9 +92,9 @@ def read_model_file(path: str | os.PathLike) -> ModelFile:
     if size is None or size.shape != (2,) or size.dtype.kind not in "iu":
         raise ModelFileError(f"{path} has no valid '{BOARD_SIZE_KEY}' entry")
     board_size = (int(size[0]), int(size[1]))
-    if not all(1 <= side <= MAX_SIDE for side in board_size):
+    if not all(1 <= side <= MAX_NET_SIDE for side in board_size):
         raise ModelFileError(f"{path}: its board size {board_size[0]}x{board_size[1]} is not "
-                             f"one of 1-{MAX_SIDE} points a side")
+                             f"one of 1-{MAX_NET_SIDE} points a side")
     board = net = None
     if str(tag) == FORMAT_TAG:
         board, net = _game(path, entries.pop(GAME_KEY, None), board_size)

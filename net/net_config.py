@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from gomoku.validation import Float, check_fields
+from gomoku.validation import FieldError, Float, check_fields
 
 N_INPUT_PLANES = 4  # own stones, opponent stones, last move, first-player-to-move plane
+MAX_NET_SIDE = 32  # the policy head's dense layer grows with (H*W)^2: 4*1024^2 floats at 32x32
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,13 @@ class NetConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def check_net_board(board) -> None:
+    """ValueError unless a net can be built for ``board`` (a BoardConfig)."""
+    for side, value in (("width", board.width), ("height", board.height)):
+        if value > MAX_NET_SIDE:
+            raise FieldError(side, f"must be at most {MAX_NET_SIDE} for a net, got {value}")
 
 
 def state_shape(board) -> tuple[int, int, int]:

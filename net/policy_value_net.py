@@ -23,7 +23,7 @@ from gomoku.validation import is_int, is_number
 from net import loss as losses
 from net.model import build_model
 from net.model_file import ModelFileError, read_model_file, write_model_file
-from net.net_config import NetConfig, state_shape
+from net.net_config import NetConfig, check_net_board, state_shape
 
 # Adam as TF1's tf.train.AdamOptimizer had it (Keras' default epsilon is 1e-7).
 ADAM_EPSILON = 1e-8
@@ -80,6 +80,7 @@ class PolicyValueNet:
         if (board.width, board.height) != (board_width, board_height):
             raise ValueError(f"board {board.label} does not match the net's "
                              f"{board_width}x{board_height}")
+        check_net_board(board)
         self.board = board
         self.config = NetConfig(l2_const)
         self.board_width = board.width

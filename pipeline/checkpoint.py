@@ -15,7 +15,6 @@ import json
 import os
 import re
 import time
-import zipfile
 from pathlib import Path
 from typing import Callable
 
@@ -23,11 +22,16 @@ import numpy as np
 
 from gomoku.validation import InputError
 from net.atomic_file import TEMP_PREFIX, atomic_write
+from net.npz_reader import read_npz
+
+from .run_config import MAX_BUFFER_BYTES
 
 META_KEY = "__meta__"
 DIGEST_KEY = "__sha256__"
 NAME_RE = re.compile(r"^ckpt-(\d{8})\.npz$")
 WRITE_CHUNK = 1 << 16
+MAX_MEMBERS = 4096
+MAX_TOTAL_BYTES = MAX_BUFFER_BYTES + (1 << 30)  # the buffer, and the net with its copies
 # Test hook: seconds spread over the writing of each checkpoint, so that a kill can land mid-write.
 SLOW_WRITE_ENV = "GOMOKU_ZERO_SLOW_CHECKPOINT"
 
@@ -83,23 +87,24 @@ def encode(arrays: dict[str, np.ndarray], meta: dict) -> bytes:
 
 def decode(data_or_path) -> tuple[dict[str, np.ndarray], dict]:
     """Arrays and metadata of a checkpoint (bytes or path); raises CheckpointError."""
-    source = io.BytesIO(data_or_path) if isinstance(data_or_path, bytes) else data_or_path
+    members = read_npz(data_or_path, CheckpointError, max_members=MAX_MEMBERS,
+                       max_array_bytes=MAX_BUFFER_BYTES, max_total_bytes=MAX_TOTAL_BYTES)
+    meta, stored = members.pop(META_KEY, None), members.pop(DIGEST_KEY, None)
+    if meta is None or stored is None or meta.dtype != np.uint8 or stored.dtype != np.uint8:
+        raise CheckpointError("metadata or checksum missing")
+    meta_bytes = meta.tobytes()
     try:
-        with np.load(source, allow_pickle=False) as npz:
-            members = {name: npz[name] for name in npz.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-        raise CheckpointError(f"unreadable ({type(exc).__name__}: {exc})") from None
-    try:
-        meta_bytes = members.pop(META_KEY).tobytes()
-        stored = members.pop(DIGEST_KEY).tobytes().decode()
-    except (KeyError, UnicodeDecodeError):
-        raise CheckpointError("metadata or checksum missing") from None
+        stored = stored.tobytes().decode("ascii")
+    except UnicodeDecodeError:
+        raise CheckpointError("the checksum is not text") from None
     if digest(members, meta_bytes) != stored:
         raise CheckpointError("checksum mismatch")
     try:
         meta = json.loads(meta_bytes)
     except ValueError:
         raise CheckpointError("metadata is not JSON") from None
+    if not isinstance(meta, dict):
+        raise CheckpointError("metadata is not a JSON object")
     return members, meta
 
 
@@ -116,7 +121,7 @@ def save(directory, batch: int, arrays: dict[str, np.ndarray], meta: dict, keep:
     """Write the checkpoint of ``batch`` atomically, then drop all but the newest ``keep``."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    for stale in directory.glob(f"{TEMP_PREFIX}*"):  # left by a crash mid-write
+    for stale in directory.glob(f"{TEMP_PREFIX}ckpt-*"):  # left by a crash mid-write
         stale.unlink(missing_ok=True)
     path = directory / checkpoint_name(batch)
     atomic_write_bytes(path, encode(arrays, meta))

@@ -15,8 +15,8 @@ from gomoku import InputError
 
 from pipeline.commands.common import version
 
-# TensorFlow's C++ INFO/WARNING logs (XLA service, compiled clusters) are not for users. The few
-# lines printed while its library loads are not silenced by a value set here, after start-up.
+# TensorFlow's C++ INFO/WARNING logs (XLA service, compiled clusters) are not for users; the
+# lines its libraries print while they load are dropped by net.quiet_import, where it is loaded.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # sub-command name -> module implementing it

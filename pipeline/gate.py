@@ -2,18 +2,17 @@
 
 After the match against pure MCTS, with ``evaluation.gate`` on, the current net (A) plays the
 best net (B) a match (match.py) of ``evaluation.n_games`` games from the same balanced openings,
-both searching as ``evaluation.search`` says. At a score of at least ``GATE_SCORE`` the best net
-takes the current weights (and the run writes best_policy.model).
+both searching as ``evaluation.search`` says. At a score of at least ``GATE_SCORE`` the current
+weights become the best (the run writes them to best_policy.model).
 
-The best net is a second PolicyValueNet, made at the first gate: from ``best_file`` when the run
-directory holds one (a resumed run), else from the run's initial weights, kept from the start.
-best_policy.model is written at each new best, not with the checkpoints: a run resumed from a
-checkpoint older than its last new best meets that newer best at its next gate.
+The best weights are the caller's (the run keeps those of best_policy.model, and its checkpoints
+keep them, so a resumed run gates against the same best); before the first new best they are the
+run's initial weights, kept here from the start. They are played by a second PolicyValueNet,
+made at the first gate.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from mcts.search_config import SearchConfig
 
@@ -36,34 +35,23 @@ class GateResult:
 
 
 class Gate:
-    """Holds the best net; ``challenge`` plays the current net against it."""
+    """Plays the current net against the best weights (``challenge``)."""
 
-    def __init__(self, net, best_file: Path):
-        self._initial = net.get_weights_and_optimizer()  # the best net until one is made
-        self._best_file = Path(best_file)
-        self.best = None
+    def __init__(self, net):
+        self._initial = net.get_weights_and_optimizer()  # the best until a first new best
+        self._best = None  # the PolicyValueNet that plays the best weights
 
-    def _best_net(self, like):
-        if self.best is None:
+    def challenge(self, net, best_weights: dict | None, search: SearchConfig, n_games: int,
+                  openings, seed: int) -> GateResult:
+        """Play ``net`` against ``best_weights`` (``get_weights_and_optimizer`` arrays; None:
+        the initial weights); ``replaced`` when its score is at least GATE_SCORE."""
+        if self._best is None:
             from net import PolicyValueNet
-            if self._best_file.is_file():
-                self.best = PolicyValueNet.from_model_file(self._best_file)
-            else:
-                self.best = PolicyValueNet.for_game(like.board, like.config)
-                self.best.set_weights_and_optimizer(self._initial)
-            self._initial = None
-        return self.best
-
-    def challenge(self, net, search: SearchConfig, n_games: int, openings,
-                  seed: int) -> GateResult:
-        """Play ``net`` against the best net; the best takes its weights on a score of at least
-        GATE_SCORE."""
-        best = self._best_net(net)
+            self._best = PolicyValueNet.for_game(net.board, net.config)
+        self._best.set_weights_and_optimizer(self._initial if best_weights is None
+                                             else best_weights)
         result = match.play_games(NetPlayer(net, search, "current net"),
-                                  NetPlayer(best, search, "best net"), net.board, n_games,
+                                  NetPlayer(self._best, search, "best net"), net.board, n_games,
                                   openings, seed, desc="gate vs best")
         c = result.counts()
-        replaced = c.score >= GATE_SCORE
-        if replaced:
-            best.set_weights_and_optimizer(net.get_weights_and_optimizer())
-        return GateResult(c.wins, c.losses, c.draws, c.score, replaced)
+        return GateResult(c.wins, c.losses, c.draws, c.score, c.score >= GATE_SCORE)

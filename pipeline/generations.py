@@ -6,8 +6,8 @@ batch count (self-play games so far) reaches a multiple of K, as
 ``gen-<batch:08d>.json`` holding ``{"batch": games so far, "seconds": training seconds so far}``.
 Both are written atomically, the model first: a generation exists once its sidecar does, so a
 crash between the two leaves a model without sidecar, which ``list_generations`` ignores and the
-next save of that batch replaces. Resume removes the generations newer than its checkpoint, by
-these names.
+next save of that batch replaces. Resume removes the generations of games after its checkpoint
+by these names (run_directory.remove_generations_after), and the replayed games save them again.
 """
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from pathlib import Path
 
 from net.atomic_file import atomic_write_bytes
 
-GENERATIONS_DIR = "generations"
+from .run_directory import GENERATIONS_DIR
+
 NAME_RE = re.compile(r"^gen-(\d{8})\.json$")
 
 

@@ -9,7 +9,10 @@ Invariants of the engine:
   command with bad arguments, or a move on a taken or off-board point, gets ``ERROR ...`` and
   changes nothing; anything else gets ``UNKNOWN ...``; the engine goes on after both;
 - a move asked for in a finished game (a line of n on the board, or a full board) gets
-  ``ERROR the game is over ...``; the stones sent with it (TURN, BOARD) are kept;
+  ``ERROR the game is over ...``; the stones sent with it (TURN, BOARD) are kept; a command that
+  fails in any other way (an internal error included) leaves the stones as they were;
+- numbers are ASCII digits with an optional sign, at most MAX_DIGITS of them; INFO times are
+  clamped to +-UNLIMITED_MS; a BOARD block holds at most one line per point of the board;
 - a move it answers is always on an empty point of the board;
 - the position is the list of stones with their owner (own / opponent) in the order they came, and
   the Board searched is rebuilt from it before each move, so TAKEBACK and BOARD need no undo.
@@ -17,11 +20,13 @@ Invariants of the engine:
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass, field
 
 from gomoku import PLAYER_1, PLAYER_2, Board, BoardConfig
 from gomoku.board_config import MAX_SIDE
+from gomoku.validation import InputError
 
 from .brain import Brain
 
@@ -32,10 +37,16 @@ MOVES_TO_PLAN = 20  # the match clock is spread over at most this many own moves
 SEARCH_SHARE = 0.85  # of a move's budget, for the search; the rest absorbs a late stop
 SEARCH_MARGIN_S = 0.05  # also kept back from every budget: answer, pipes, scheduling
 ECHO_CHARS = 40  # how much of a bad line an answer quotes
+MAX_DIGITS = 12  # numbers are milliseconds or coordinates; longer ones are refused
+INTEGER_RE = re.compile(rf"[+-]?[0-9]{{1,{MAX_DIGITS}}}")
 
 
-class ProtocolError(Exception):
-    """A known command with bad arguments: answered ``ERROR <message>``."""
+class ProtocolError(InputError):
+    """A known command with bad arguments: answered ``ERROR <message>``; it changes nothing."""
+
+
+class GameOver(ProtocolError):
+    """A move asked for in a finished game: answered ``ERROR``, the stones sent are kept."""
 
 
 @dataclass
@@ -88,6 +99,7 @@ class Engine:
         """The answer lines to one input line (without line ends). ``received``: monotonic time."""
         received = time.monotonic() if received is None else received
         text = line.strip()
+        stones = list(self.stones)
         try:
             if self.board_lines is not None:
                 return self._board_line(text, received)
@@ -96,8 +108,14 @@ class Engine:
             if handler is None:
                 return [f"UNKNOWN command {_quote(text)}" if text else "UNKNOWN empty line"]
             return handler(self, rest.strip(), received)
-        except ProtocolError as exc:
+        except GameOver as exc:  # the stones that ended the game stay
             return [f"ERROR {exc}"]
+        except ProtocolError as exc:
+            self.stones = stones
+            return [f"ERROR {exc}"]
+        except Exception:
+            self.stones, self.board_lines = stones, None
+            raise
 
     def _start(self, rest: str, received: float) -> list[str]:
         size = _ints(rest, 1, "START", "a board size")[0]
@@ -159,6 +177,10 @@ class Engine:
             self.board_lines, self.finished = None, True
             return []
         if text.upper() != "DONE":
+            if len(self.board_lines) >= self.board_config.n_moves:
+                self.board_lines = None
+                raise ProtocolError(f"BOARD block longer than the board's "
+                                    f"{self.board_config.n_moves} points: block ignored")
             self.board_lines.append(text)
             return []
         lines, self.board_lines = self.board_lines, None
@@ -188,10 +210,10 @@ class Engine:
         key, _, value = rest.partition(" ")
         key = key.lower()
         if key in ("timeout_turn", "timeout_match", "time_left"):
-            try:
-                setattr(self.clock, key, int(value.strip()))
-            except ValueError:
-                raise ProtocolError(f"INFO {key} needs milliseconds, got {_quote(value)}") from None
+            ms = _integer(value)
+            if ms is None:
+                raise ProtocolError(f"INFO {key} needs milliseconds, got {_quote(value)}")
+            setattr(self.clock, key, max(-UNLIMITED_MS, min(ms, UNLIMITED_MS)))
         elif not key:
             raise ProtocolError("INFO needs a key and a value")
         return []  # other keys (max_memory, game_type, rule, folder, ...) are accepted silently
@@ -227,7 +249,7 @@ class Engine:
 
         Stones are placed in order, each by its owner whatever the parity, so openings of any
         shape load; who started follows from the counts (equal: this engine). Raises
-        ProtocolError when the game is over (a line of n, or a full board).
+        GameOver when the game is over (a line of n, or a full board).
         """
         cfg = self.board_config
         n_own = sum(1 for _, owner in self.stones if owner == OWN)
@@ -238,7 +260,7 @@ class Engine:
         if board.game_end()[0]:
             why = "the board is full" if not board.availables else \
                 f"there is already a line of {cfg.n_in_row} on the board"
-            raise ProtocolError(f"the game is over: {why}")
+            raise GameOver(f"the game is over: {why}")
         return board
 
     def _think(self, received: float) -> list[str]:
@@ -282,13 +304,18 @@ def _quote(text: str) -> str:
     return repr(shown + ("..." if len(text) > ECHO_CHARS else ""))
 
 
+def _integer(text: str) -> int | None:
+    """An integer written in ASCII digits (with a sign), at most MAX_DIGITS of them; else None."""
+    text = text.strip()
+    if not INTEGER_RE.fullmatch(text):
+        return None
+    return int(text)
+
+
 def _ints(text: str, count: int, command: str, what: str) -> list[int]:
     parts = [p.strip() for p in text.split(",")] if text else []
-    try:
-        values = [int(p) for p in parts]
-    except ValueError:
-        values = []
-    if len(values) != count:
+    values = [_integer(p) for p in parts]
+    if len(values) != count or None in values:
         raise ProtocolError(f"{command} needs {what}, got {_quote(text)}")
     return values
 

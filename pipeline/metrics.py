@@ -41,18 +41,25 @@ def read_metrics(path) -> list[dict]:
 
 
 class MetricsWriter:
+    """Appends records to ``metrics.jsonl`` and, if ``tensorboard``, to an event file that is
+    made at the first record (so a resumed run can cut the folder back before it exists)."""
+
     def __init__(self, run_dir, tensorboard: bool = True):
         self.path = Path(run_dir) / METRICS_FILE
+        self._tensorboard_dir = Path(run_dir) / TENSORBOARD_DIR if tensorboard else None
         self._file = open(self.path, "a")
         self._summary = None
-        if tensorboard:
+
+    def _event_writer(self):
+        if self._summary is None:
             import tensorflow as tf
             from tensorflow.core.framework import summary_pb2
             self._tf = tf
             self._scalar_metadata = summary_pb2.SummaryMetadata(
                 plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"),
             ).SerializeToString()
-            self._summary = tf.summary.create_file_writer(str(Path(run_dir) / TENSORBOARD_DIR))
+            self._summary = tf.summary.create_file_writer(str(self._tensorboard_dir))
+        return self._summary
 
     def truncate_after(self, batch: int) -> None:
         """Keep only the records up to ``batch`` (the file is rewritten atomically)."""
@@ -65,12 +72,17 @@ class MetricsWriter:
         record = {"batch": batch, **{k: _clean(v) for k, v in values.items()}}
         self._file.write(json.dumps(record) + "\n")
         self._file.flush()
-        if self._summary is not None:
-            with self._summary.as_default():
+        if self._tensorboard_dir is not None:
+            with self._event_writer().as_default():
                 for key, value in record.items():
                     if key != "batch" and isinstance(value, (int, float)):
                         self._tf.summary.write(key, self._tf.constant(value, self._tf.float32),
                                                step=batch, metadata=self._scalar_metadata)
+
+    def flush(self) -> None:
+        """Every record written so far is in the files."""
+        if self._summary is not None:
+            self._summary.flush()
 
     def close(self) -> None:
         self._file.close()

@@ -66,11 +66,16 @@ class ReplayBuffer:
         return {"buffer_states": states, "buffer_probs": probs, "buffer_winners": winners}
 
     def load_arrays(self, arrays: dict[str, np.ndarray]) -> None:
-        """Refill from ``to_arrays`` output; the sampling order afterwards equals the original's."""
+        """Refill from ``to_arrays`` output; the sampling order afterwards equals the original's.
+
+        More positions than the capacity keep the newest (a buffer made smaller on resume).
+        """
         states, probs, winners = arrays["buffer_states"], arrays["buffer_probs"], arrays["buffer_winners"]
-        if states.shape[1:] != self.states.shape[1:] or len(states) > self.capacity:
-            raise ValueError(f"buffer arrays of shape {states.shape} do not fit a buffer of "
-                             f"{self.states.shape}")
+        n = len(states)
+        if (states.shape[1:] != self.states.shape[1:] or probs.shape != (n, *self.probs.shape[1:])
+                or winners.shape != (n,)):
+            raise ValueError(f"buffer arrays of shapes {states.shape}, {probs.shape}, "
+                             f"{winners.shape} do not fit a buffer of {self.states.shape}")
         self.head = 0
         self.size = 0
         self.extend(states, probs, winners)

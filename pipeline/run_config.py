@@ -19,10 +19,12 @@ from gomoku.board_config import MAX_SIDE, BoardConfig
 from gomoku.openings import OpeningsError, random_openings
 from gomoku.validation import Bool, FieldError, Float, InputError, Int, check_fields
 from mcts.search_config import MAX_PLAYOUTS, SearchConfig
-from net.net_config import NetConfig
+from net.net_config import NetConfig, check_net_board
 
 RUN_CONFIG_FILE = "config.yaml"  # the resolved config in a run directory
 MAX_GAMES = 10**8
+BUFFER_BYTES_PER_POINT = 5  # a position holds a uint8 [4, H, W] state and float32 [H*W] probs
+MAX_BUFFER_BYTES = 8 << 30
 # keys that moved: where they are now
 MOVED_KEYS = {"net.board_width": "set by board.width", "net.board_height": "set by board.height",
               "evaluation.n_playout": "now evaluation.search.n_playout"}
@@ -130,6 +132,15 @@ class Config:
     run: RunConfig = field(default_factory=RunConfig)
 
     def __post_init__(self):
+        try:
+            check_net_board(self.board)
+        except FieldError as exc:
+            raise exc.within("board") from None
+        per_position = self.board.n_moves * BUFFER_BYTES_PER_POINT
+        if self.training.buffer_size * per_position > MAX_BUFFER_BYTES:
+            raise FieldError("training.buffer_size",
+                             f"must be at most {MAX_BUFFER_BYTES // per_position} on a "
+                             f"{self.board.label} board (memory), got {self.training.buffer_size}")
         e, b = self.evaluation, self.board
         if e.openings:
             try:  # the openings of a match must exist on the board

@@ -10,6 +10,7 @@ match seeds come from one NumPy generator whose state is in the checkpoint.
 """
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
@@ -19,14 +20,16 @@ from pathlib import Path
 import numpy as np
 
 from gomoku.openings import random_openings
+from gomoku.validation import InputError
+from net.model_file import write_model_file
 
-from . import checkpoint, log_lines
+from . import checkpoint, log_lines, run_directory
 from .actor import SelfPlayRounds
 from .evaluator import play_match
 from .gate import Gate
 from .generations import save_generation
 from .learner import Trainer
-from .metrics import MetricsWriter
+from .metrics import TENSORBOARD_DIR, MetricsWriter
 from .replay_buffer import ReplayBuffer
 from .run_config import Config
 
@@ -34,8 +37,17 @@ CHECKPOINT_DIR = "checkpoints"
 LOG_FILE = "train.log"
 CURRENT_POLICY = "current_policy.model"
 BEST_POLICY = "best_policy.model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the checkpoint holds its model files and the log's length
+READABLE_FORMATS = (1, 2)
+MODEL_FILES = (CURRENT_POLICY, BEST_POLICY)
+MODEL_FILE_PREFIX = "model_file/"  # checkpoint arrays "model_file/<name>/<variable>"
+# config keys a resumed run may change without --accept-config-changes (train's flags set them)
+RESUMABLE_CHANGES = ("training.game_batch_num", "run.verbose")
 SEED_BOUND = 2**31  # seeds handed to the pure MCTS player
+
+
+class ResumeError(InputError):
+    """A checkpoint that this run cannot go on from as it is configured now."""
 
 
 class RunLog:
@@ -43,7 +55,8 @@ class RunLog:
 
     def __init__(self, run_dir: Path, stream=None):
         self.stream = sys.stdout if stream is None else stream
-        self._file = open(Path(run_dir) / LOG_FILE, "a")
+        self.path = Path(run_dir) / LOG_FILE
+        self._file = open(self.path, "a")
 
     def __call__(self, line: str) -> None:
         print(line, file=self.stream, flush=True)
@@ -54,6 +67,10 @@ class RunLog:
         print(line, file=sys.stderr, flush=True)
         self._file.write(line + "\n")
         self._file.flush()
+
+    def size(self) -> int:
+        """Bytes in the log file (every line is flushed when written)."""
+        return os.fstat(self._file.fileno()).st_size
 
     def close(self) -> None:
         self._file.close()
@@ -101,10 +118,10 @@ class StopRequested:
 
 def build_net(config: Config):
     """The net of a new run, after seeding TensorFlow (and making its ops deterministic if asked)."""
+    from net import PolicyValueNet  # first: it loads TensorFlow quietly
+
     import keras
     import tensorflow as tf
-
-    from net import PolicyValueNet
     if config.run.deterministic_ops:
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(config.run.seed)
@@ -129,8 +146,10 @@ class TrainingRun:
         self.metrics = MetricsWriter(self.run_dir, tensorboard=tensorboard)
         self.selfplay = SelfPlayRounds(net, config)
         self.last_checkpoint = 0
+        # the weights of the model files written so far (a checkpoint keeps them): name -> arrays
+        self.model_files: dict[str, dict] = {}
         self._round_started = time.perf_counter()
-        self.gate = Gate(net, self.run_dir / BEST_POLICY) if config.evaluation.gate else None
+        self.gate = Gate(net) if config.evaluation.gate else None
 
     # -- checkpoints ----------------------------------------------------------------------------
     def checkpoint_state(self) -> tuple[dict, dict]:
@@ -138,12 +157,18 @@ class TrainingRun:
         arrays = {f"net/{k}": v for k, v in self.net.get_weights_and_optimizer().items()}
         arrays.update(self.buffer.to_arrays())
         arrays["tf_generator_state"] = tf.random.get_global_generator().state.numpy()
+        for name, weights in self.model_files.items():
+            arrays.update({f"{MODEL_FILE_PREFIX}{name}/{k}": v for k, v in weights.items()})
+        self.metrics.flush()
         meta = {
             "format": FORMAT_VERSION,
             "progress": vars(self.progress).copy(),
             "lr_multiplier": self.trainer.lr_multiplier,
             "numpy_rng": self.rng.bit_generator.state,
             "config": self.config.to_dict(),
+            "model_files": sorted(self.model_files),
+            "log_bytes": self.log.size(),
+            "tensorboard": run_directory.file_sizes(self.run_dir / TENSORBOARD_DIR),
         }
         return arrays, meta
 
@@ -154,31 +179,96 @@ class TrainingRun:
         self.last_checkpoint = self.progress.batch
         return path
 
-    def restore(self) -> Path | None:
+    def restore(self, accept_config_changes: bool = False) -> Path | None:
         """Load the newest good checkpoint, if the run wrote any; returns its path or None.
 
-        A run stopped before its first checkpoint starts again from the beginning (the same
-        games, as the seeds are in the config). Raises checkpoint.NoCheckpointError when there
-        are checkpoints but none loads.
+        The run's files are then made those of the checkpoint's moment: the log and TensorBoard
+        files cut back, the model files rewritten from the copies it holds (or removed), later
+        generations and metrics dropped. A run stopped before its first checkpoint starts again
+        from the beginning (the same games, as the seeds are in the config). Raises
+        checkpoint.NoCheckpointError when there are checkpoints but none loads, and ResumeError
+        when the checkpoint's format is unknown or its config differs from this run's (other
+        than RESUMABLE_CHANGES, unless ``accept_config_changes``; never in the board).
         """
-        import tensorflow as tf
         directory = self.run_dir / CHECKPOINT_DIR
         if not checkpoint.list_checkpoints(directory):
-            self.metrics.truncate_after(0)
+            self._cut_files_back(0, {"log_bytes": 0, "tensorboard": {}})
             self.log("no checkpoint yet: starting the run from the beginning")
             return None
-        path, arrays, meta = checkpoint.load_latest(directory, self.log.warn)
+        warnings = []
+        path, arrays, meta = checkpoint.load_latest(directory, warnings.append)
+        changes = self._check_resumable(path, meta, accept_config_changes)
+        try:
+            self._load_state(arrays, meta)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ResumeError(f"{path.name} does not fit this run "
+                              f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") \
+                from None
+        self._cut_files_back(self.progress.batch, meta)
+        for line in warnings:
+            self.log.warn(line)
+        if changes:
+            self.log.warn(f"warning: resuming with a changed config: {', '.join(changes)}")
+        self.log(f"resumed from {path.name} after batch {self.progress.batch}")
+        return path
+
+    def _load_state(self, arrays: dict, meta: dict) -> None:
+        import tensorflow as tf
         self.net.set_weights_and_optimizer(
             {k[len("net/"):]: v for k, v in arrays.items() if k.startswith("net/")})
         self.buffer.load_arrays(arrays)
         tf.random.get_global_generator().reset(arrays["tf_generator_state"])
         self.progress = Progress(**meta["progress"])
-        self.trainer.lr_multiplier = meta["lr_multiplier"]
+        self.trainer.lr_multiplier = float(meta["lr_multiplier"])
         self.rng.bit_generator.state = meta["numpy_rng"]
         self.last_checkpoint = self.progress.batch
-        self.metrics.truncate_after(self.progress.batch)
-        self.log(f"resumed from {path.name} after batch {self.progress.batch}")
-        return path
+        model_files = meta.get("model_files", [])
+        if not set(model_files) <= set(MODEL_FILES):
+            raise ValueError(f"unknown model files {model_files}")
+        self.model_files = {
+            name: {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+            for name in model_files for prefix in (f"{MODEL_FILE_PREFIX}{name}/",)}
+
+    def _check_resumable(self, path: Path, meta: dict, accept_config_changes: bool) -> list[str]:
+        """The config keys that differ from the checkpoint's; ResumeError where they may not."""
+        if meta.get("format") not in READABLE_FORMATS:
+            raise ResumeError(f"{path.name} is of checkpoint format {meta.get('format')!r}; "
+                              f"this version reads {', '.join(map(str, READABLE_FORMATS))}")
+        for key in ("progress", "lr_multiplier", "numpy_rng", "config"):
+            if key not in meta:
+                raise ResumeError(f"{path.name} has no {key!r} in its metadata")
+        if set(meta["progress"]) != set(vars(Progress())):
+            raise ResumeError(f"{path.name}: its progress record has other fields "
+                              f"({', '.join(sorted(meta['progress']))})")
+        changed = [key for key in config_differences(meta["config"], self.config.to_dict())
+                   if key not in RESUMABLE_CHANGES]
+        board = [key for key in changed if key.startswith("board.")]
+        if board:
+            raise ResumeError(f"the run's config changes the board since {path.name} "
+                              f"({', '.join(board)}): a net cannot change its board")
+        if changed and not accept_config_changes:
+            raise ResumeError(f"config.yaml differs from {path.name} in {', '.join(changed)}: "
+                              f"undo the edit, or resume with --accept-config-changes")
+        return changed
+
+    def _cut_files_back(self, batch: int, meta: dict) -> None:
+        """Make the run's files those of the moment the checkpoint of ``batch`` was written."""
+        if run_directory.cut_file(self.log.path, meta.get("log_bytes", self.log.size())):
+            self.log.warn(f"cut {LOG_FILE} back to batch {batch}")
+        if "tensorboard" in meta:
+            run_directory.cut_back(self.run_dir / TENSORBOARD_DIR, meta["tensorboard"])
+        for name in MODEL_FILES:
+            if name in self.model_files:
+                self._write_model_file(name)
+            elif (self.run_dir / name).exists():
+                (self.run_dir / name).unlink()
+                self.log.warn(f"removed {name}: it was written after batch {batch}")
+        run_directory.remove_generations_after(self.run_dir, batch)
+        self.metrics.truncate_after(batch)
+
+    def _write_model_file(self, name: str) -> None:
+        write_model_file(self.run_dir / name, self.net.board, self.net.config,
+                         self.model_files[name])
 
     # -- the loop -------------------------------------------------------------------------------
     def run(self, stop_after: int | None = None) -> None:
@@ -259,22 +349,38 @@ class TrainingRun:
         self.metrics.write(p.batch, {"win_ratio": win_ratio, "pure_playout": p.pure_playout,
                                      "match_seconds": time.perf_counter() - started,
                                      "time": self._wall_time()})
-        self.net.save_model(str(self.run_dir / CURRENT_POLICY))
+        self.model_files[CURRENT_POLICY] = self.net.get_weights_and_optimizer()
+        self._write_model_file(CURRENT_POLICY)
         if win_ratio > p.best_win_ratio:
             p.best_win_ratio = win_ratio
             if self.gate is None:  # else best_policy.model follows the gate
                 self.log(log_lines.NEW_BEST_LINE)
-                self.net.save_model(str(self.run_dir / BEST_POLICY))
+                self.model_files[BEST_POLICY] = self.model_files[CURRENT_POLICY]
+                self._write_model_file(BEST_POLICY)
             if p.best_win_ratio == 1.0 and p.pure_playout < cfg.evaluation.pure_playout_max:
                 p.pure_playout = min(p.pure_playout + cfg.evaluation.pure_playout_step,
                                      cfg.evaluation.pure_playout_max)
                 p.best_win_ratio = 0.0
         if self.gate is not None:
-            g = self.gate.challenge(self.net, e.search, e.n_games, openings, seed)
+            g = self.gate.challenge(self.net, self.model_files.get(BEST_POLICY), e.search,
+                                    e.n_games, openings, seed)
             self.log(log_lines.gate_line(g.wins, g.losses, g.draws, g.score, g.replaced))
             self.metrics.write(p.batch, {"gate_score": g.score, "time": self._wall_time()})
             if g.replaced:
-                self.net.save_model(str(self.run_dir / BEST_POLICY))
+                self.model_files[BEST_POLICY] = self.model_files[CURRENT_POLICY]
+                self._write_model_file(BEST_POLICY)
 
     def close(self) -> None:
         self.metrics.close()
+
+
+def config_differences(saved: dict, current: dict, prefix: str = "") -> list[str]:
+    """The dotted keys whose values differ between two nested config dicts (or exist in one)."""
+    keys = []
+    for key in sorted(set(saved) | set(current), key=str):
+        a, b = saved.get(key), current.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            keys += config_differences(a, b, f"{prefix}{key}.")
+        elif a != b or (key in saved) != (key in current):
+            keys.append(f"{prefix}{key}")
+    return keys

@@ -1,6 +1,7 @@
 """Export: the SavedModel's two signatures, the C trainer that needs no Python, .tflite, CLI."""
 import os
 import shutil
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -145,6 +146,17 @@ def test_c_program_rejects_bad_input_with_one_line(exported, c_trainer, tmp_path
         "the batch is 8x8, the SavedModel takes 6x6 boards")
 
     assert run_c(c_trainer, exported["saved"]).returncode == 2  # usage
+
+    # a crafted header whose sizes multiply past size_t, with a size that wraps to the file's
+    crafted = tmp_path / "crafted.bin"
+    crafted.write_bytes(b"GZB1" + struct.pack("<3i", 2**31 - 1, 2**31 - 1, 2**31 - 1)
+                        + bytes(64))
+    result = run_c(c_trainer, exported["saved"], crafted, 1, LR, tmp_path / "out")
+    assert result.returncode == 1 and "bad header" in result.stderr.strip().splitlines()[-1]
+    too_many = tmp_path / "too_many.bin"  # sides fine, a count the file cannot hold
+    too_many.write_bytes(b"GZB1" + struct.pack("<3i", 2**31 - 1, 6, 6) + bytes(64))
+    result = run_c(c_trainer, exported["saved"], too_many, 1, LR, tmp_path / "out")
+    assert result.returncode == 1 and "does not match its header" in result.stderr
 
 
 @pytest.mark.filterwarnings("ignore:.*tf.lite.Interpreter is deprecated")

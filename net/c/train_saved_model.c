@@ -27,6 +27,10 @@
 #include "tensorflow/c/c_api.h"
 #include "tensorflow/c/tf_tstring.h"
 
+/* net/net_config.py MAX_NET_SIDE: the largest board side of a net */
+#define MAX_SIDE 32
+#define MAX_SIDE_TEXT "32"
+
 #define NAME_MAX_LEN 256
 #define N_TRAIN_INPUTS 4
 #define N_TRAIN_OUTPUTS 2
@@ -223,9 +227,16 @@ static Batch read_batch(const char *path) {
   memcpy(&b.n, b.data + 4, 4);
   memcpy(&b.height, b.data + 8, 4);
   memcpy(&b.width, b.data + 12, 4);
-  if (b.n < 1 || b.height < 1 || b.width < 1) die("batch file has a bad header", path);
-  expected = 16 + 4 * ((size_t)b.n * 4 * b.height * b.width +
-                       (size_t)b.n * b.height * b.width + (size_t)b.n);
+  /* bounds first, so that the size computation below cannot overflow size_t */
+  if (b.n < 1 || b.height < 1 || b.width < 1 || b.height > MAX_SIDE || b.width > MAX_SIDE)
+    die("batch file has a bad header (sides must be 1-" MAX_SIDE_TEXT ")", path);
+  {
+    size_t points = (size_t)b.height * (size_t)b.width;
+    size_t per_sample = 4 * (4 * points + points + 1); /* states, probs, winner: float32 */
+    if ((size_t)b.n > ((size_t)size - 16) / per_sample)
+      die("batch file size does not match its header", path);
+    expected = 16 + (size_t)b.n * per_sample;
+  }
   if ((size_t)size != expected) die("batch file size does not match its header", path);
   b.states = (float *)(b.data + 16);
   b.mcts_probs = b.states + (size_t)b.n * 4 * b.height * b.width;

@@ -26,6 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--game-batch-num", type=int, default=None, metavar="N",
                         help="train until N self-play games in all (training.game_batch_num; "
                              "with --resume, extends or shortens the run); if None, the config's")
+    parser.add_argument("--accept-config-changes", action="store_true",
+                        help="with --resume: go on although config.yaml was edited since the "
+                             "checkpoint (never the board)")
     parser.add_argument("--verbose", action="store_true",
                         help="also print one line per train step with its loss")
     parser.add_argument("--no-tensorboard", action="store_true",
@@ -68,32 +71,46 @@ def prepare_run(args) -> tuple[run_config.Config, Path]:
 
 def run(args) -> int:
     config, run_dir = prepare_run(args)
+    from pipeline.run_directory import RunLock
     from pipeline.training_run import RunLog, TrainingRun, build_net
 
     run_dir.mkdir(parents=True, exist_ok=True)
-    if not args.resume or args.game_batch_num is not None:
-        atomic_write_bytes(run_dir / run_config.RUN_CONFIG_FILE, config.to_yaml().encode())
-    log = RunLog(run_dir)
-    net = build_net(config)
-    training = TrainingRun(config, run_dir, net, log, tensorboard=not args.no_tensorboard)
+    lock = RunLock(run_dir).acquire()  # before anything in the directory is written
     try:
-        if args.resume:
-            try:
-                training.restore()
-            except NoCheckpointError as exc:
-                log.warn(f"error: cannot resume: {exc}")
-                return 1
-        else:
-            b = config.board
-            log(f"training {b.width}x{b.height}, {b.n_in_row} in a row; run directory {run_dir}")
+        if not args.resume:
+            write_config(run_dir, config)
+        log = RunLog(run_dir)
+        net = build_net(config)
+        training = TrainingRun(config, run_dir, net, log, tensorboard=not args.no_tensorboard)
         try:
-            training.run(stop_after=args.stop_after)
-        except KeyboardInterrupt:
-            log.warn(f"stopped at once; the last checkpoint is after batch {training.last_checkpoint}")
-            return EXIT_INTERRUPTED
-        log(f"checkpoint after batch {training.progress.batch} in {run_dir / 'checkpoints'}")
-        return 0
+            return _train(args, config, run_dir, training, log)
+        finally:
+            training.close()
+            log.close()
     finally:
-        training.close()
-        log.close()
+        lock.release()
 
+
+def write_config(run_dir: Path, config: run_config.Config) -> None:
+    atomic_write_bytes(run_dir / run_config.RUN_CONFIG_FILE, config.to_yaml().encode())
+
+
+def _train(args, config, run_dir: Path, training, log) -> int:
+    if args.resume:
+        try:
+            training.restore(accept_config_changes=args.accept_config_changes)
+        except NoCheckpointError as exc:
+            log.warn(f"error: cannot resume: {exc}")
+            return 1
+        if args.game_batch_num is not None or args.accept_config_changes:
+            write_config(run_dir, config)  # the run goes on with these settings
+    else:
+        b = config.board
+        log(f"training {b.width}x{b.height}, {b.n_in_row} in a row; run directory {run_dir}")
+    try:
+        training.run(stop_after=args.stop_after)
+    except KeyboardInterrupt:
+        log.warn(f"stopped at once; the last checkpoint is after batch {training.last_checkpoint}")
+        return EXIT_INTERRUPTED
+    log(f"checkpoint after batch {training.progress.batch} in {run_dir / 'checkpoints'}")
+    return 0
