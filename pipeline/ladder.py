@@ -171,12 +171,14 @@ def run_ladder(run_dir, board: BoardConfig, generations: list[Entrant], anchors:
         for player in made.values():
             player.close()
     ratings = rate(doc, entrants, anchors[0].name)
+    rows = []
+    for r in ratings.players:
+        known = doc["entrants"][r.player]
+        rows.append({"player": r.player, "elo": r.elo, "stderr": r.stderr, "low": r.low,
+                     "high": r.high, "games": r.games, "batch": known["batch"],
+                     "seconds": known["seconds"]})
     doc["ratings"] = {"anchor": ratings.anchor, "confidence": ratings.confidence,
-                      "draw_nu": ratings.draw_nu,
-                      "players": [{"player": r.player, "elo": r.elo, "stderr": r.stderr,
-                                   "low": r.low, "high": r.high, "games": r.games,
-                                   **{k: doc["entrants"][r.player][k] for k in ("batch", "seconds")}}
-                                  for r in ratings.players]}
+                      "draw_nu": ratings.draw_nu, "players": rows}
     _save(path, doc)
     return LadderResult(played, ratings, doc)
 

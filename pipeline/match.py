@@ -138,7 +138,7 @@ def play_games(a, b, board: BoardConfig, n_games: int, openings=None, seed: int 
 
 def _play(game: GameState, a_black: bool, move, side: str,
           player) -> tuple[str, str | None] | None:
-    """Play ``side``'s answer in ``game``: ``(winner, forfeit)`` once the game is over, else None."""
+    """Play ``side``'s answer in ``game``: ``(winner, forfeit)`` once it is over, else None."""
     other = B if side == A else A
     if isinstance(move, Forfeit):
         return other, f"{side} ({player.spec}) loses: {move.reason}"
