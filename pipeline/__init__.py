@@ -10,8 +10,8 @@ gate (gate.py), the net plays the best net and replaces it on a winning score; e
 ``keep_generation_every`` games generations.py keeps a copy of the net. Between rounds,
 checkpoint.py saves net, optimizer, buffer and generators atomically, so ``--resume`` goes on
 where the run stopped; metrics.py and log_lines.py write what happened. brain.py loads the
-program that plays for the console game (console.py) and the Gomocup engine (gomocup.py).
-run_config.py reads the YAML.
+program that plays for the console game (console.py), the Gomocup engine (gomocup.py) and the
+web GUI (gui/, a Starlette app with its page). run_config.py reads the YAML.
 
 Strength (apart from training): players.py makes players from specs (nets, pure MCTS, random,
 Gomocup engines through gomocup_manager.py), match.py plays two of them over colour-balanced
