@@ -243,7 +243,8 @@ def test_an_openings_file_is_read_in_gomocup_offsets(tmp_path, capsys):
     (["random", "random", "--sprt", "0,5,0.5,0.6"], "alpha + beta < 1"),
     (["random", "random", "--board", "3x3x5"], "--board 3x3x5: n_in_row must fit the board"),
     (["random", "pure:10"], "give the game with --board WxHxN"),
-    (["random", "random", "--json", "/no/such/dir/m.json"], "--json /no/such/dir/m.json: no such"),
+    (["random", "random", "--json", "/no/such/dir/m.json"], "--json /no/such/dir/m.json: not a"),
+    (["random", "random", "--json", "/"], "--json /: not a file in an existing folder"),
     (["random", "random", "--openings-file", "/no/such/file"], "no such file"),
     (["random", "random", "--openings", "40"], "leaves no empty point on the 6x6 board"),
 ])

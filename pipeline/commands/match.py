@@ -71,8 +71,9 @@ def _check_flags(args) -> None:
     check_at_least("--turn-ms", args.turn_ms, 1)
     if args.openings_file is not None and not Path(args.openings_file).is_file():
         raise UsageError(f"--openings-file {args.openings_file}: no such file")
-    if args.json is not None and not Path(args.json).resolve().parent.is_dir():
-        raise UsageError(f"--json {args.json}: no such folder")
+    if args.json is not None and (Path(args.json).is_dir()
+                                  or not Path(args.json).resolve().parent.is_dir()):
+        raise UsageError(f"--json {args.json}: not a file in an existing folder")
 
 
 def _board(args, a, b):
