@@ -279,7 +279,7 @@ def test_row_order_and_orientation_do_not_matter(pairs):
     other = fit_ratings(flipped, ["c", "a", "b"], anchor="b")
     for p in "abc":
         assert one[p].elo == pytest.approx(other[p].elo, abs=1e-4)
-        assert one[p].stderr == pytest.approx(other[p].stderr, rel=1e-6)
+        assert one[p].stderr == pytest.approx(other[p].stderr, rel=1e-4)
         assert math.isfinite(one[p].elo) and math.isfinite(one[p].stderr)
 
 
