@@ -8,7 +8,7 @@ from pathlib import Path
 from pipeline import ladder, players, run_config
 from pipeline.generations import list_generations
 
-from .common import UsageError, check_at_least, load_config
+from .common import UsageError, check_at_least, check_games_per_pairing, load_config
 
 HELP = ("play a run's generations (run.keep_generation_every) against their neighbours and "
         "fixed anchors, fit Elo ratings, write RUN_DIR/ladder.json and ladder.png")
@@ -50,10 +50,7 @@ def run(args) -> int:
     if not (run_dir / run_config.RUN_CONFIG_FILE).is_file():
         raise UsageError(f"{run_dir} is not a run directory (no {run_config.RUN_CONFIG_FILE})")
     config = load_config(run_dir / run_config.RUN_CONFIG_FILE)
-    check_at_least("--games-per-pair", args.games_per_pair, 2)
-    if args.games_per_pair % 2:
-        raise UsageError(f"--games-per-pair must be even (each opening is played with both "
-                         f"colours), got {args.games_per_pair}")
+    check_games_per_pairing("--games-per-pair", args.games_per_pair)
     check_at_least("--openings", args.openings, 0)
     check_at_least("--seed", args.seed, 0)
     check_at_least("--playouts", args.playouts, 1)

@@ -10,7 +10,7 @@ from net.atomic_file import atomic_write_bytes
 
 from pipeline import match, match_report, players
 
-from .common import UsageError, check_at_least, parse_board_spec
+from .common import UsageError, check_at_least, check_games_per_pairing, parse_board_spec
 
 HELP = ("play two players against each other (each opening with both colours) and print the "
         "score and Elo with its interval")
@@ -62,10 +62,7 @@ def parse_sprt(text: str) -> tuple[float, float, float, float]:
 
 
 def _check_flags(args) -> None:
-    check_at_least("--games", args.games, 2)
-    if args.games % 2:
-        raise UsageError(f"--games must be even (each opening is played with both colours), "
-                         f"got {args.games}")
+    check_games_per_pairing("--games", args.games)
     check_at_least("--openings", args.openings, 0)
     check_at_least("--seed", args.seed, 0)
     check_at_least("--turn-ms", args.turn_ms, 1)
