@@ -121,7 +121,7 @@ def save(directory, batch: int, arrays: dict[str, np.ndarray], meta: dict, keep:
     """Write the checkpoint of ``batch`` atomically, then drop all but the newest ``keep``."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    for stale in directory.glob(f"{TEMP_PREFIX}*"):  # left by a crash mid-write
+    for stale in directory.glob(f"{TEMP_PREFIX}ckpt-*"):  # left by a crash mid-write
         stale.unlink(missing_ok=True)
     path = directory / checkpoint_name(batch)
     atomic_write_bytes(path, encode(arrays, meta))

@@ -136,3 +136,17 @@ def test_closed_stderr_imports_as_usual(tmp_path):
         print(import_tensorflow().__name__)
     """, path)
     assert (run.returncode, run.stdout, run.stderr) == (0, "tensorflow\n", "")
+
+
+def test_the_first_screen_of_training_has_no_tensorflow_lines(tmp_path):
+    """The README's first command (here on the tiny config): stderr holds no load-time line."""
+    repo = Path(__file__).resolve().parent.parent
+    command = [str(Path(sys.executable).parent / "gomoku-zero"), "train", "--config",
+               str(repo / "configs" / "tiny.yaml"), "--run-dir", str(tmp_path / "run"),
+               "--stop-after", "1", "--no-tensorboard"]
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    run = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=env,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert [fragment for fragment in NOISE if fragment in run.stderr] == []
+    assert run.stdout.startswith("training 4x4, 3 in a row")
