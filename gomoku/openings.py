@@ -180,6 +180,9 @@ def random_openings(width: int, height: int, n_in_row: int, n_stones: int, count
     while True:
         cells = _square(width, height, radius)
         whole = len(cells) == width * height
+        if len(cells) < n_stones:  # too small to hold them (the whole board always does)
+            radius += 1
+            continue
         first = (n_stones + 1) // 2
         placements = comb(len(cells), first) * comb(len(cells) - first, n_stones // 2)
         if placements <= ENUMERATE_LIMIT:

@@ -481,13 +481,17 @@ ROWS = [
     Row("config-not-utf8", "config", "bytes that are not UTF-8",
         T + "$FILE: config $FILE is not UTF-8 text",
         lambda lab: lab.config(b"run:\n  seed: \xff\n")),
-    Row("config-alias-bomb", "config", "an alias bomb: 700 bytes, 9^9 items as `epochs`",
+    Row("config-alias-bomb", "config", "an alias bomb: 462 bytes, 9^9 items as `epochs`",
         T + "$FILE: training.epochs must be int, got list [['x', 'x', 'x', 'x', 'x', 'x', ...], "
         "[['x', 'x', 'x', 'x', 'x', 'x', ...], …",
         config_alias_bomb),
     Row("config-huge-hex-int", "config", "`seed: 0xfff...` (5000 hex digits)",
         T + "$FILE: run.seed must be at most 4294967295, got an int of 20000 bits",
         lambda lab: lab.config("run:\n  seed: 0x" + "f" * 5000 + "\n")),
+    Row("config-openings-crowded", "config", "60-stone match openings on 8x8, three in a row",
+        T + "$FILE: evaluation.openings does not fit the board: found only 0 distinct openings of "
+        "60 stones on the 8x8 board (n_in_row=3) in 1050 random draws, asked for 5",
+        lambda lab: lab.config("board: {n_in_row: 3}\nevaluation: {openings: 60}\n")),
     Row("config-net-too-big", "config", "a 40x40 board",
         T + "$FILE: board.width must be at most 32 for a net, got 40",
         lambda lab: lab.config("board: {width: 40, height: 40}\n")),
@@ -500,7 +504,7 @@ ROWS = [
         lambda lab: lab.cli("train", "--bogus")),
     Row("flag-unknown-command", "flag", "`gomoku-zero frobnicate`",
         "gomoku-zero: error: argument COMMAND: invalid choice: 'frobnicate' (choose from 'play', "
-        "'pbrain', 'train', 'evaluate', 'export')",
+        "'pbrain', …)",
         lambda lab: lab.cli("frobnicate")),
     Row("flag-resume-without-run-dir", "flag", "`train --resume`",
         T + "--resume needs --run-dir DIR", lambda lab: lab.cli("train", "--resume")),
@@ -588,9 +592,11 @@ ROWS = [
         "ERROR line longer than 4096 bytes ignored", lambda lab: lab.served(b"A" * 5000 + b"\n")),
 
     # openings files (gomoku.openings.read_openings, 7x7, four in a row)
-    Row("openings-5000-digits", "openings", "a coordinate of 5000 digits",
-        "openings text line 1: bad number '1…'",
-        lambda lab: lab.openings("0,0, " + "1" * 5000 + ",0\n")),
+    Row("openings-5000-digits", "openings", "`match pure:20 random --board 7x7x4 --games 2 "
+        "--openings-file FILE`, a coordinate of 5000 digits in FILE",
+        "gomoku-zero match: error: openings file $FILE line 1: bad number '1…'",
+        lambda lab: lab.cli("match", "pure:20", "random", "--board", "7x7x4", "--games", "2",
+                            "--openings-file", lab.file("0,0, " + "1" * 5000 + ",0\n"))),
     Row("openings-unicode-digit", "openings", "`٣,0`",
         "openings text line 1: bad number '٣'", lambda lab: lab.openings("٣,0\n")),
 ]

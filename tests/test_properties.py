@@ -333,8 +333,9 @@ def test_checkpoint_with_hostile_metadata_and_a_fitting_checksum(meta_bytes, dig
 # -- the config ---------------------------------------------------------------------------------
 SECTIONS = {name: [f.name for f in dataclasses.fields(tp)]
             for name, tp in typing.get_type_hints(run_config.Config).items()}
-scalar = st.one_of(st.none(), st.booleans(), st.integers(-10, 10), st.integers(),
-                   st.floats(), st.text(max_size=10), st.sampled_from(["freestyle", "1e3", "0x10"]))
+scalar = st.one_of(st.none(), st.booleans(), st.integers(-10, 10), st.integers(0, 70),
+                   st.integers(), st.floats(), st.text(max_size=10),
+                   st.sampled_from(["freestyle", "1e3", "0x10"]))
 value = st.recursive(scalar, lambda inner: st.lists(inner, max_size=3)
                      | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=8)
 
