@@ -23,6 +23,9 @@ def add_arguments(parser) -> None:
                         help="stones in a row that win (default: the model's rule; 5 with --pure)")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the player (pure MCTS rollouts; the net's ties)")
+    parser.add_argument("--runtime", choices=brain.RUNTIMES, default="light",
+                        help="what runs the net: light (NumPy, never loads TensorFlow: a tenth "
+                             "of the memory, a faster start) or tensorflow (the trainer's net)")
 
 
 def run(args) -> int:
@@ -39,7 +42,7 @@ def run(args) -> int:
         player = brain.pure_brain(args.pure, seed=args.seed)
     else:
         player = brain.net_brain(repo_path(args.model), args.playouts, n_in_row=args.n_in_row,
-                                 seed=args.seed)
+                                 seed=args.seed, runtime=args.runtime)
     n_in_row = player.board.n_in_row if player.board is not None else (args.n_in_row or 5)
     engine = gomocup.Engine(player, n_in_row, version=version())
     engine.warm_up()

@@ -23,6 +23,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--human-first", action="store_true", help="you play X and move first")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the player (pure MCTS rollouts; the net's ties)")
+    parser.add_argument("--runtime", choices=brain.RUNTIMES, default="tensorflow",
+                        help="what runs the net: tensorflow (the trainer's net) or light "
+                             "(NumPy, without TensorFlow; the same priors and values)")
 
 
 def run(args) -> int:
@@ -33,7 +36,8 @@ def run(args) -> int:
     if args.pure is not None:
         player = brain.pure_brain(args.pure, seed=args.seed)
     else:
-        player = brain.net_brain(repo_path(args.model), args.playouts, seed=args.seed)
+        player = brain.net_brain(repo_path(args.model), args.playouts, seed=args.seed,
+                                 runtime=args.runtime)
     console.play_game(player, player.board or board, args.human_first, sys.stdout)
     sys.stdout.flush()
     return 0
