@@ -8,5 +8,6 @@ minibatches from the buffer; every ``check_freq`` games the evaluator (evaluator
 net against pure MCTS and the best model is kept. Between rounds, checkpoint.py saves net,
 optimizer, buffer and generators atomically, so ``--resume`` goes on where the run stopped;
 metrics.py and log_lines.py write what happened. brain.py loads the program that plays for the
-console game (console.py) and the Gomocup engine (gomocup.py). run_config.py reads the YAML.
+console game (console.py), the Gomocup engine (gomocup.py) and the web GUI (gui/, a Starlette
+app with its page). run_config.py reads the YAML.
 """

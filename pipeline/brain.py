@@ -54,7 +54,7 @@ def net_brain(path: Path, playouts: int, n_in_row: int | None = None,
     deadline); its game is the one the file records (see ``model_game``).
 
     ``runtime`` (one of RUNTIMES) says what runs the net: "tensorflow" imports TensorFlow;
-    "light" never does (same priors and values within 1e-4, a sixth of the memory). Raises
+    "light" never does (same priors and values within 1e-4, a fifth of the memory). Raises
     InputError for a bad count, runtime or an unusable model file.
     """
     if playouts < 1:

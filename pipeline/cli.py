@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "train": "pipeline.commands.train",
     "evaluate": "pipeline.commands.evaluate",
     "export": "pipeline.commands.export",
+    "gui": "pipeline.commands.gui",
 }
 
 
