@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "evaluate": "pipeline.commands.evaluate",
     "export": "pipeline.commands.export",
     "gui": "pipeline.commands.gui",
+    "match": "pipeline.commands.match",
+    "ladder": "pipeline.commands.ladder",
 }
 
 

@@ -59,6 +59,14 @@ def check_at_least(flag: str, value: int | None, low: int) -> None:
         raise UsageError(f"{flag} must be {what}, got {value}")
 
 
+def check_games_per_pairing(flag: str, value: int) -> None:
+    """UsageError unless ``value`` is an even count >= 2: each opening is played with both colours."""
+    check_at_least(flag, value, 2)
+    if value % 2:
+        raise UsageError(f"{flag} must be even (each opening is played with both colours), "
+                         f"got {value}")
+
+
 def brain_from_flags(args, n_in_row: int | None = None) -> brain.Brain:
     """The player that ``--pure N`` or ``--model PATH --playouts N`` (with ``--seed`` and
     ``--runtime``, TensorFlow without it) choose."""
