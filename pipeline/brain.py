@@ -64,11 +64,13 @@ def net_brain(path: Path, playouts: int, n_in_row: int | None = None,
     if not path.exists():
         raise InputError(f"model {path} not found (train one with `gomoku-zero train`, "
                          f"or play pure MCTS with --pure 1000)")
+    from net.model_file import read_model_file
     try:
+        recorded = read_model_file(path).board  # None in a v1 file
         pvnet = load_net(path, runtime)
     except ValueError as exc:
         raise InputError(f"cannot load model {path}: {exc}") from None
-    board = model_game(path, pvnet.board, pvnet.board_width, pvnet.board_height, n_in_row)
+    board = model_game(path, recorded, pvnet.board_width, pvnet.board_height, n_in_row)
 
     def make_net_player(board_config: BoardConfig):
         # evaluation play: a new noiseless tree every move, searched on the net's batched path
