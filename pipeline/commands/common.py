@@ -68,11 +68,12 @@ def check_games_per_pairing(flag: str, value: int) -> None:
 
 
 def brain_from_flags(args, n_in_row: int | None = None) -> brain.Brain:
-    """The player that ``--pure N`` or ``--model PATH --playouts N`` (with ``--seed``) choose."""
+    """The player that ``--pure N`` or ``--model PATH --playouts N`` (with ``--seed`` and
+    ``--runtime``, TensorFlow without it) choose."""
     check_at_least("--seed", args.seed, 0)
     check_at_least("--pure", args.pure, 1)
     check_at_least("--playouts", args.playouts, 1)
     if args.pure is not None:
         return brain.pure_brain(args.pure, seed=args.seed)
     return brain.net_brain(repo_path(args.model), args.playouts, n_in_row=n_in_row,
-                           seed=args.seed)
+                           seed=args.seed, runtime=getattr(args, "runtime", "tensorflow"))

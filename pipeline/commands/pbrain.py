@@ -5,6 +5,7 @@ import os
 import sys
 
 from pipeline import gomocup
+from pipeline.brain import RUNTIMES
 
 from .common import DEFAULT_MODEL, brain_from_flags, check_at_least, version
 
@@ -23,6 +24,9 @@ def add_arguments(parser) -> None:
                         help="stones in a row that win (default: the model's rule; 5 with --pure)")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the player (pure MCTS rollouts; the net's ties)")
+    parser.add_argument("--runtime", choices=RUNTIMES, default="light",
+                        help="what runs the net: light (NumPy, never loads TensorFlow: a fifth "
+                             "of the memory, a faster start) or tensorflow (the trainer's net)")
 
 
 def run(args) -> int:

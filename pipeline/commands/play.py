@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 from pipeline import console
+from pipeline.brain import RUNTIMES
 
 from .common import DEFAULT_MODEL, brain_from_flags, parse_board_spec
 
@@ -23,6 +24,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--human-first", action="store_true", help="you play X and move first")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the player (pure MCTS rollouts; the net's ties)")
+    parser.add_argument("--runtime", choices=RUNTIMES, default="tensorflow",
+                        help="what runs the net: tensorflow (the trainer's net) or light "
+                             "(NumPy, without TensorFlow; the same priors and values)")
 
 
 def run(args) -> int:
