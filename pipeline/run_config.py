@@ -2,7 +2,8 @@
 
 Sections: ``board`` (gomoku.BoardConfig), ``search`` (mcts.SearchConfig: self-play's search),
 ``net`` (net.NetConfig), ``training``, ``evaluation`` (which holds the SearchConfig the net plays
-its matches with), ``run`` and ``distributed`` (self-play on Ray actors; off by default). Every key is optional and defaults to the reference trainer's value.
+its matches with), ``run`` and ``distributed`` (self-play on Ray actors; off by default). Every
+key is optional and defaults to the reference trainer's value.
 Loading checks key names against the dataclasses and lets each dataclass check its own values
 (gomoku.validation); any problem is a ``ConfigError`` whose one-line message names the key.
 """
@@ -17,12 +18,15 @@ from pathlib import Path
 import yaml
 
 from gomoku.board_config import BoardConfig
+from gomoku.openings import OpeningsError, random_openings
 from gomoku.validation import Bool, FieldError, Float, InputError, Int, check_fields
 from mcts.search_config import MAX_PLAYOUTS, SearchConfig
 from net.net_config import NetConfig, check_net_board
 
 RUN_CONFIG_FILE = "config.yaml"  # the resolved config in a run directory
 MAX_GAMES = 10**8
+MAX_MATCH_GAMES = 1000
+MAX_OPENING_STONES = 12
 BUFFER_BYTES_PER_POINT = 5  # a position holds a uint8 [4, H, W] state and float32 [H*W] probs
 MAX_BUFFER_BYTES = 8 << 30
 # keys that moved: where they are now
@@ -73,6 +77,10 @@ class EvaluationConfig:
     ``search`` is the net's search in the match (no noise, a fresh tree every move, the most
     visited move); pure MCTS plays with its own ``pure_c_puct`` at ``pure_playout`` playouts,
     raised by ``pure_playout_step`` after a perfect score up to ``pure_playout_max``.
+    ``openings`` K > 0 starts games ``2k`` and ``2k + 1`` from the ``k``-th of new random
+    K-stone openings each match, so each is played with both colours (0: the reference's empty
+    board). ``gate`` adds a match of the current net against the best one after it (AlphaGo
+    Zero): the best is replaced at a score of at least 0.55, and best_policy.model follows it.
     """
 
     check_freq: int = 50  # batches (self-play games) between matches
@@ -82,14 +90,22 @@ class EvaluationConfig:
     pure_playout: int = 1000
     pure_playout_step: int = 1000
     pure_playout_max: int = 5000
+    openings: int = 0  # stones of the random openings; 0: the empty board
+    gate: bool = False
 
     def __post_init__(self):
         if not isinstance(self.search, SearchConfig):
             raise FieldError("search", f"must be a SearchConfig, got {type(self.search).__name__}")
         playouts = Int(1, MAX_PLAYOUTS)
-        check_fields(self, check_freq=Int(1, MAX_GAMES), n_games=Int(1, 10**5),
+        # a periodic match of at most MAX_MATCH_GAMES, from openings of a few stones: checking
+        # that its openings exist (Config) then stays quick
+        check_fields(self, check_freq=Int(1, MAX_GAMES), n_games=Int(1, MAX_MATCH_GAMES),
                      pure_c_puct=Float(high=1e6), pure_playout=playouts,
-                     pure_playout_step=playouts, pure_playout_max=playouts)
+                     pure_playout_step=playouts, pure_playout_max=playouts,
+                     openings=Int(0, MAX_OPENING_STONES), gate=Bool())
+        if self.gate and not self.openings:
+            raise FieldError("gate", "needs openings > 0: two nets searching without noise "
+                                     "replay the same two games from the empty board")
         if self.pure_playout > self.pure_playout_max:
             raise FieldError("pure_playout", f"must be at most pure_playout_max "
                                              f"({self.pure_playout_max}), got {self.pure_playout}")
@@ -104,10 +120,12 @@ class RunConfig:
     keep_checkpoints: int = 3
     deterministic_ops: bool = False  # tf.config.experimental.enable_op_determinism()
     verbose: bool = False  # one line per train step (epoch) with its loss
+    keep_generation_every: int = 0  # batches between kept nets (generations.py); 0: none
 
     def __post_init__(self):
         check_fields(self, seed=Int(0, 2**32 - 1), checkpoint_every=Int(1, MAX_GAMES),
-                     keep_checkpoints=Int(1, 1000), deterministic_ops=Bool(), verbose=Bool())
+                     keep_checkpoints=Int(1, 1000), deterministic_ops=Bool(), verbose=Bool(),
+                     keep_generation_every=Int(0, MAX_GAMES))
 
 
 @dataclass(frozen=True)
@@ -172,6 +190,13 @@ class Config:
             raise FieldError("training.buffer_size",
                              f"must be at most {MAX_BUFFER_BYTES // per_position} on a "
                              f"{self.board.label} board (memory), got {self.training.buffer_size}")
+        e, b = self.evaluation, self.board
+        if e.openings:
+            try:  # the openings of a match must exist on the board
+                random_openings(b.width, b.height, b.n_in_row, e.openings, -(-e.n_games // 2),
+                                seed=0)
+            except OpeningsError as exc:
+                raise FieldError("evaluation.openings", f"does not fit the board: {exc}") from None
 
     def to_dict(self) -> dict:
         """Plain nested sections, as YAML holds them."""
@@ -237,4 +262,10 @@ def load(path) -> Config:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"config {path} is not valid YAML{where}") from None
+    except Exception as exc:  # PyYAML's constructors raise many types on bad text: ValueError
+        # (a date 2001-02-30), AttributeError (!!timestamp 'x'), IndexError (!!int ''),
+        # RecursionError (nesting past Python's recursion limit)
+        detail = (str(exc).splitlines() or [""])[0][:200]
+        raise ConfigError(f"config {path} is not valid YAML ({type(exc).__name__}: {detail})") \
+            from None
     return from_dict(data)

@@ -20,12 +20,15 @@ from pathlib import Path
 
 import numpy as np
 
-from gomoku.validation import InputError
+from gomoku.openings import random_openings
+from gomoku.validation import Float, Fraction, InputError, Int, check_fields, is_int
 from net.model_file import write_model_file
 
 from . import checkpoint, log_lines, run_directory
 from .distributed import selfplay_source
 from .evaluator import play_match
+from .gate import Gate
+from .generations import save_generation
 from .learner import Trainer
 from .metrics import TENSORBOARD_DIR, MetricsWriter
 from .replay_buffer import ReplayBuffer
@@ -85,6 +88,11 @@ class Progress:
     best_win_ratio: float = 0.0
     pure_playout: int = 0
     elapsed: float = 0.0  # seconds of training, summed over resumes
+
+    def __post_init__(self):  # a checkpoint's record is checked as it is read
+        at_least_0 = Float(0.0, low_included=True)
+        check_fields(self, batch=Int(0), n_updates=Int(0), updates_owed=at_least_0,
+                     best_win_ratio=Fraction(), pure_playout=Int(0), elapsed=at_least_0)
 
 
 class StopRequested:
@@ -148,6 +156,7 @@ class TrainingRun:
         # the weights of the model files written so far (a checkpoint keeps them): name -> arrays
         self.model_files: dict[str, dict] = {}
         self._round_started = time.perf_counter()
+        self.gate = Gate(net) if config.evaluation.gate else None
 
     # -- checkpoints ----------------------------------------------------------------------------
     def checkpoint_state(self) -> tuple[dict, dict]:
@@ -186,7 +195,8 @@ class TrainingRun:
         generations and metrics dropped. A run stopped before its first checkpoint starts again
         from the beginning (the same games, as the seeds are in the config). Raises
         checkpoint.NoCheckpointError when there are checkpoints but none loads, and ResumeError
-        when the checkpoint's format is unknown or its config differs from this run's (other
+        (before any file is changed) when the checkpoint's format is unknown, its metadata is
+        malformed, or its config differs from this run's (other
         than RESUMABLE_CHANGES, unless ``accept_config_changes``; never in the board).
         """
         directory = self.run_dir / CHECKPOINT_DIR
@@ -237,6 +247,13 @@ class TrainingRun:
         for key in ("progress", "lr_multiplier", "numpy_rng", "config"):
             if key not in meta:
                 raise ResumeError(f"{path.name} has no {key!r} in its metadata")
+        for key in ("progress", "config", "tensorboard"):
+            if not isinstance(meta.get(key, {}), dict):
+                raise ResumeError(f"{path.name}: its {key!r} record is not a mapping")
+        sizes = [meta.get("log_bytes", 0), *meta.get("tensorboard", {}).values()]
+        if not all(is_int(size) and size >= 0 for size in sizes):
+            raise ResumeError(f"{path.name}: its file sizes ('log_bytes', 'tensorboard') are "
+                              f"not all byte counts")
         if set(meta["progress"]) != set(vars(Progress())):
             raise ResumeError(f"{path.name}: its progress record has other fields "
                               f"({', '.join(sorted(meta['progress']))})")
@@ -300,6 +317,9 @@ class TrainingRun:
             self._updates(game.length, speed)
             if self.progress.batch % cfg.evaluation.check_freq == 0:
                 self._match()
+            every = cfg.run.keep_generation_every
+            if every and self.progress.batch % every == 0:
+                save_generation(self.run_dir, self.net, self.progress.batch, self._wall_time())
 
     def _updates(self, episode_len: int, speed: dict) -> None:
         t = self.config.training
@@ -335,11 +355,14 @@ class TrainingRun:
         cfg, p = self.config, self.progress
         self.log(log_lines.checkpoint_batch_line(p.batch))
         started = time.perf_counter()
-        e = cfg.evaluation
+        e, b = cfg.evaluation, cfg.board
+        seed = int(self.rng.integers(SEED_BOUND))
+        openings = random_openings(b.width, b.height, b.n_in_row, e.openings,
+                                   -(-e.n_games // 2), seed) if e.openings else None
         wins, losses, ties = play_match(
             self.net, cfg.board, e.search, n_games=e.n_games, pure_playout=p.pure_playout,
-            pure_c_puct=e.pure_c_puct, seed=int(self.rng.integers(SEED_BOUND)),
-            desc=f"match vs pure {p.pure_playout}")
+            pure_c_puct=e.pure_c_puct, seed=seed, desc=f"match vs pure {p.pure_playout}",
+            openings=openings)
         win_ratio = (wins + 0.5 * ties) / cfg.evaluation.n_games
         self.log(log_lines.match_line(p.pure_playout, wins, losses, ties))
         self.metrics.write(p.batch, {"win_ratio": win_ratio, "pure_playout": p.pure_playout,
@@ -348,14 +371,23 @@ class TrainingRun:
         self.model_files[CURRENT_POLICY] = self.net.get_weights_and_optimizer()
         self._write_model_file(CURRENT_POLICY)
         if win_ratio > p.best_win_ratio:
-            self.log(log_lines.NEW_BEST_LINE)
             p.best_win_ratio = win_ratio
-            self.model_files[BEST_POLICY] = self.model_files[CURRENT_POLICY]
-            self._write_model_file(BEST_POLICY)
+            if self.gate is None:  # else best_policy.model follows the gate
+                self.log(log_lines.NEW_BEST_LINE)
+                self.model_files[BEST_POLICY] = self.model_files[CURRENT_POLICY]
+                self._write_model_file(BEST_POLICY)
             if p.best_win_ratio == 1.0 and p.pure_playout < cfg.evaluation.pure_playout_max:
                 p.pure_playout = min(p.pure_playout + cfg.evaluation.pure_playout_step,
                                      cfg.evaluation.pure_playout_max)
                 p.best_win_ratio = 0.0
+        if self.gate is not None:
+            g = self.gate.challenge(self.net, self.model_files.get(BEST_POLICY), e.search,
+                                    e.n_games, openings, seed)
+            self.log(log_lines.gate_line(g.wins, g.losses, g.draws, g.score, g.replaced))
+            self.metrics.write(p.batch, {"gate_score": g.score, "time": self._wall_time()})
+            if g.replaced:
+                self.model_files[BEST_POLICY] = self.model_files[CURRENT_POLICY]
+                self._write_model_file(BEST_POLICY)
 
     def close(self) -> None:
         self.selfplay.close()

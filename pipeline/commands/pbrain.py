@@ -4,9 +4,10 @@ from __future__ import annotations
 import os
 import sys
 
-from pipeline import brain, gomocup
+from pipeline import gomocup
+from pipeline.brain import RUNTIMES
 
-from .common import DEFAULT_MODEL, check_at_least, repo_path, version
+from .common import DEFAULT_MODEL, brain_from_flags, check_at_least, version
 
 HELP = "Gomocup/Piskvork protocol engine on stdin/stdout (also the pbrain-gomoku-zero command)"
 
@@ -23,6 +24,9 @@ def add_arguments(parser) -> None:
                         help="stones in a row that win (default: the model's rule; 5 with --pure)")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the player (pure MCTS rollouts; the net's ties)")
+    parser.add_argument("--runtime", choices=RUNTIMES, default="light",
+                        help="what runs the net: light (NumPy, never loads TensorFlow: a fifth "
+                             "of the memory, a faster start) or tensorflow (the trainer's net)")
 
 
 def run(args) -> int:
@@ -32,14 +36,7 @@ def run(args) -> int:
     sys.stdout.flush()
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     check_at_least("--n-in-row", args.n_in_row, 1)
-    check_at_least("--seed", args.seed, 0)
-    check_at_least("--pure", args.pure, 1)
-    check_at_least("--playouts", args.playouts, 1)
-    if args.pure is not None:
-        player = brain.pure_brain(args.pure, seed=args.seed)
-    else:
-        player = brain.net_brain(repo_path(args.model), args.playouts, n_in_row=args.n_in_row,
-                                 seed=args.seed)
+    player = brain_from_flags(args, n_in_row=args.n_in_row)
     n_in_row = player.board.n_in_row if player.board is not None else (args.n_in_row or 5)
     engine = gomocup.Engine(player, n_in_row, version=version())
     engine.warm_up()

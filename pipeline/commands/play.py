@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import sys
 
-from pipeline import brain, console
+from pipeline import console
+from pipeline.brain import RUNTIMES
 
-from .common import DEFAULT_MODEL, check_at_least, parse_board_spec, repo_path
+from .common import DEFAULT_MODEL, brain_from_flags, parse_board_spec
 
 HELP = "play a game in the console against the trained model (or pure MCTS with --pure N)"
 DEFAULT_PURE_BOARD = "6x6x4"
@@ -23,17 +24,14 @@ def add_arguments(parser) -> None:
     parser.add_argument("--human-first", action="store_true", help="you play X and move first")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the player (pure MCTS rollouts; the net's ties)")
+    parser.add_argument("--runtime", choices=RUNTIMES, default="tensorflow",
+                        help="what runs the net: tensorflow (the trainer's net) or light "
+                             "(NumPy, without TensorFlow; the same priors and values)")
 
 
 def run(args) -> int:
     board = parse_board_spec(args.board)  # checked first: a typo should not wait for TensorFlow
-    check_at_least("--seed", args.seed, 0)
-    check_at_least("--pure", args.pure, 1)
-    check_at_least("--playouts", args.playouts, 1)
-    if args.pure is not None:
-        player = brain.pure_brain(args.pure, seed=args.seed)
-    else:
-        player = brain.net_brain(repo_path(args.model), args.playouts, seed=args.seed)
+    player = brain_from_flags(args)
     console.play_game(player, player.board or board, args.human_first, sys.stdout)
     sys.stdout.flush()
     return 0
