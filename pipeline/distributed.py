@@ -370,13 +370,18 @@ class RayActorPool:
             raise SelfPlayError("every self-play actor has died and none is restarted any more")
 
     def _take_reply(self, actor: _Actor, ref) -> None:
-        from ray.exceptions import RayActorError
+        from ray.exceptions import RayActorError, RayTaskError
         actor.pending = None
         try:
             finished, positions, actor.pid = self._ray.get(ref)
         except RayActorError as exc:
             self._lost(actor, exc)
             return
+        except RayTaskError as exc:  # self-play itself failed: a bug, not a lost machine
+            self.log.warn(str(exc).rstrip())
+            lines = str(exc).strip().splitlines()
+            raise SelfPlayError(f"self-play actor {actor.number} failed: "
+                                f"{lines[-1] if lines else type(exc).__name__}") from None
         actor.up = True
         for record in finished:
             actor.held.discard(record.game_index)

@@ -221,6 +221,21 @@ def test_a_dead_actor_loses_only_the_games_it_held_and_gets_weights_again(monkey
     assert len(pool.play(0, 4)) == 4
 
 
+def test_an_error_inside_an_actor_stops_the_run_with_one_line():
+    from ray.exceptions import RayTaskError
+
+    from pipeline.distributed import SelfPlayError
+    pool, fakes, lines = _fake_pool(actors=1)
+    error = RayTaskError("exchange", "Traceback (most recent call last):\nRuntimeError: boom",
+                         RuntimeError("boom"))
+    pool._collect(0.0)  # the first games come; the next exchange fails
+    fakes[0].remote = lambda *args: FakeRef(error=error)
+    pool.play(0, len(pool.queue))
+    with pytest.raises(SelfPlayError, match="self-play actor 1 failed: .*boom"):
+        pool._collect(0.0)
+    assert any("boom" in line for line in lines)  # the actor's traceback is in the log
+
+
 # -- on Ray -------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def ray_session():
@@ -273,13 +288,14 @@ def test_an_actor_killed_mid_run_loses_at_most_its_games_and_is_restarted(ray_se
 
     killer = threading.Thread(target=kill_the_actor, daemon=True)
     killer.start()
-    # one actor: the run can only complete on the restarted actor's games
-    assert cli.main(["train", "--config", str(_config(tmp_path, games=10)), "--run-dir", str(run),
+    # one actor: the run can only complete on the restarted actor's games (at the kill at most
+    # 4 games are taken, 2 more wait in the queue and 4 are held: 16 need the restarted actor)
+    assert cli.main(["train", "--config", str(_config(tmp_path, games=16)), "--run-dir", str(run),
                      "--actors", "1", "--no-tensorboard"]) == 0
     killer.join(timeout=30)
     assert found.get("new_pid") not in (None, found["pid"])
     log = (run / "train.log").read_text()
-    assert _batches(log) == list(range(1, 11))
+    assert _batches(log) == list(range(1, 17))
     lost = re.findall(r"self-play actor 1 died \(\w+\): lost its (\d+) unfinished games; "
                       r"Ray restarts it \(1 of 3\)", log)
     assert len(lost) == 1 and int(lost[0]) <= 2 * GAMES_AT_ONCE
