@@ -41,6 +41,10 @@ ends"); that is not this rule. No source names the edge in words; AlphaGomoku's 
 decides it: five against the board's edge wins, so does a diagonal five with both ends off the
 board, and a five between two O stones does not. Here too only opponent stones block.
 
+``move_wins`` is what the board and the searches call: ``wins``, with freestyle on
+``rules.is_winning_move``, the kernel they called before the other rules came, so freestyle plays
+and runs as it did.
+
 What the kernels cannot do: ``wins`` does not judge fouls; renju keeps black off forbidden points
 through ``legal_mask``. Renju's forbidden points are defined for five in a row only, so with
 ``RENJU`` callers must use ``n_in_row == 5``. ``is_forbidden`` and ``legal_mask`` write to
@@ -52,7 +56,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .rules import DIRECTIONS, EMPTY, PLAYER_1, opponent
+from .rules import DIRECTIONS, EMPTY, PLAYER_1, is_winning_move, opponent
 
 FREESTYLE, STANDARD, RENJU, CARO = 0, 1, 2, 3
 RULE_NAMES = ("freestyle", "standard", "renju", "caro")  # RULE_NAMES[code]
@@ -123,6 +127,17 @@ def wins(stones, width, height, n_in_row, move, rule):
                     and _cell(stones, width, height, move, d_row, d_col, hi) == other):
                 return True
     return False
+
+
+@numba.njit(cache=True, nogil=True)
+def move_wins(stones, width, height, n_in_row, move, rule):
+    """``wins(stones, width, height, n_in_row, move, rule)``; freestyle through ``is_winning_move``.
+
+    Precondition: ``move`` holds a stone (the newest one).
+    """
+    if rule == FREESTYLE:
+        return is_winning_move(stones, width, height, n_in_row, move)
+    return wins(stones, width, height, n_in_row, move, rule)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -323,3 +338,14 @@ def legal_mask(stones, width, height, to_play, rule, out):
         out[move] = legal
         count += legal
     return count
+
+
+@numba.njit(cache=True, nogil=True)
+def has_legal_move(stones, width, height, to_play, rule):
+    """True when ``legal_mask`` would count at least one point; stops at the first legal one."""
+    renju_black = rule == RENJU and to_play == BLACK
+    for move in range(width * height):
+        if stones[move] == EMPTY and not (
+                renju_black and is_forbidden(stones, width, height, move)):
+            return True
+    return False

@@ -4,10 +4,12 @@ Semantics (per tree; the reference trainer's AlphaZero search unless noted):
 - a playout walks from the root by ``Q + c_puct * P * sqrt(N_parent) / (1 + N)`` (``Q`` = 0 for an
   untried move, lowest move number on ties) until it reaches a node never evaluated; the first
   playout of a new root evaluates the root itself;
-- the leaf is evaluated by the network, its priors are kept for the empty points and renormalised
+- the leaf is evaluated by the network, its priors are kept for the legal points (the empty
+  points, less black's forbidden ones under renju, which are never chosen) and renormalised
   over them (the reference keeps them unnormalised), and its value is backed up with the sign
   flipped at every level; a leaf where the game is over takes its true value (-1 for the player
-  to move after a winning move, 0 for a full board) and is never sent to the evaluator;
+  to move after a winning move under the game's rule, 0 for a full board) and is never sent to
+  the evaluator;
 - self-play mixes Dirichlet noise into the root's priors (AlphaZero paper), not into the choice of
   the move as the reference did.
 
@@ -25,7 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from gomoku.board_config import BoardConfig
-from gomoku.rules import EMPTY, is_winning_move, opponent
+from gomoku.rules import EMPTY, opponent
+from gomoku.variants import move_wins
 from gomoku.validation import Int, is_int
 
 from . import tree as T
@@ -65,6 +68,7 @@ class BatchedSearch:
             raise ValueError(f"config must be a SearchConfig, got {type(config).__name__}")
         self.board = board
         self.width, self.height, self.n_in_row = board.width, board.height, board.n_in_row
+        self.rule = board.rule_code  # the kernels' rule code
         self.n_moves = board.n_moves
         self.n_trees = Int(1).check("n_trees", n_trees)
         self.n_threads = Int(1).check("n_threads", n_threads)
@@ -134,8 +138,8 @@ class BatchedSearch:
         tree.root_count[i] += 1
         if child == T.NO_NODE:
             self._clear(i)
-            if tree.root_count[i] == self.n_moves or is_winning_move(
-                    tree.root_stones[i], self.width, self.height, self.n_in_row, move):
+            if tree.root_count[i] == self.n_moves or move_wins(
+                    tree.root_stones[i], self.width, self.height, self.n_in_row, move, self.rule):
                 tree.state[i, T.ROOT] = T.TERMINAL
         else:
             T.keep_subtree(tree, i, child, self._renumber)
@@ -219,7 +223,7 @@ class BatchedSearch:
             if deadline is not None and step >= min_steps and time.monotonic() >= deadline:
                 return step, calls, positions, seconds
             n_eval = T.select_leaves(tree, trees, self.width, self.height, self.n_in_row,
-                                     self.config.c_puct, self._stones, self._leaf_node,
+                                     self.rule, self.config.c_puct, self._stones, self._leaf_node,
                                      self._leaf_value, eval_trees, states)
             priors, values = self._no_priors, self._no_values
             if n_eval:
@@ -231,7 +235,7 @@ class BatchedSearch:
                 priors, values = self._check_output(priors, values, n_eval)
             T.expand_and_backup(tree, trees, n_eval, eval_trees, priors, values, self._leaf_node,
                                 self._leaf_value, self._stones, self._root_noise,
-                                self._noise_pending, weight)
+                                self._noise_pending, weight, self.width, self.height, self.rule)
         return n_steps, calls, positions, seconds
 
     def _check_output(self, priors, values, n: int):

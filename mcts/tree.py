@@ -4,7 +4,9 @@
 and change its arrays in place; ``new_tree`` and ``grown`` make new ones:
 - node ``ROOT`` (0) is the position to search; a node is made when a playout first takes its move;
 - ``child_node[g, n, a]`` is the node reached by move ``a`` from node ``n``, or ``NO_NODE``;
-- ``child_prior[g, n, a]`` is the prior of move ``a`` at an EXPANDED node (0 on occupied points);
+- ``child_prior[g, n, a]`` is the prior of move ``a`` at an EXPANDED node: 0 on occupied points,
+  ``ILLEGAL_PRIOR`` on the empty points the player to move may not play (black's forbidden points
+  under renju), never chosen by ``select_action``; the others' priors sum to 1;
 - ``visits[g, n]`` / ``value_sum[g, n]``: the playouts through node ``n`` and the sum of their
   values, seen by the player who made the move into ``n`` (so the parent maximises ``Q = W / N``);
 - ``state[g, n]``: UNEXPANDED (made, waiting for its evaluation), EXPANDED (priors known) or
@@ -13,6 +15,10 @@ and change its arrays in place; ``new_tree`` and ``grown`` make new ones:
   expanded nor evaluated.
 - Every node was made after its parent, so ``parent[g, n] < n``; keeping a subtree renumbers
   its nodes in their old order, which keeps this true.
+
+Kernels take the game's rule as a ``gomoku.variants`` code: wins are ``move_wins`` under it, and
+under renju a node where black has no legal point is TERMINAL with DRAW_VALUE (found when the node
+is expanded, as ``Board.game_end`` finds it).
 
 The root's position is ``root_stones``, ``root_player`` (to move), ``root_last`` (last move or -1)
 and ``root_count`` (stones on the board). A playout rebuilds the leaf position in ``stones``
@@ -26,7 +32,8 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from gomoku.rules import EMPTY, is_winning_move, opponent
+from gomoku.rules import EMPTY, PLAYER_1, opponent
+from gomoku.variants import RENJU, legal_mask, move_wins
 
 ROOT = 0
 NO_NODE = -1  # child_node / parent: no such node
@@ -35,7 +42,8 @@ UNEXPANDED = 0
 EXPANDED = 1
 TERMINAL = 2
 LOSS_VALUE = -1.0  # terminal value for the player to move after the opponent's winning move
-DRAW_VALUE = 0.0  # terminal value of a full board
+DRAW_VALUE = 0.0  # terminal value of a full board (or of black without a legal point, renju)
+ILLEGAL_PRIOR = -1.0  # child_prior of an empty point the player to move may not play
 
 
 class Tree(NamedTuple):
@@ -109,14 +117,16 @@ def clear_node(tree, g, n, parent_node, the_move):
 
 @numba.njit(cache=True, nogil=True)
 def select_action(tree, stones, g, node, c_puct):
-    """The empty point maximising ``Q + c_puct * P * sqrt(N_parent) / (1 + N)`` (lowest on ties).
+    """The legal point maximising ``Q + c_puct * P * sqrt(N_parent) / (1 + N)`` (lowest on ties).
 
-    ``Q`` and ``N`` are 0 for a move no playout has taken yet.
+    Legal: empty, with a prior that is not ILLEGAL_PRIOR. ``Q`` and ``N`` are 0 for a move no
+    playout has taken yet.
     """
     scale = c_puct * math.sqrt(tree.visits[g, node])
     best_action, best_score = -1, -np.inf
     for a in range(stones.shape[0]):
-        if stones[a] != EMPTY:
+        prior = tree.child_prior[g, node, a]
+        if stones[a] != EMPTY or prior == ILLEGAL_PRIOR:
             continue
         child = tree.child_node[g, node, a]
         n, q = 0, 0.0
@@ -124,7 +134,7 @@ def select_action(tree, stones, g, node, c_puct):
             n = tree.visits[g, child]
             if n > 0:
                 q = tree.value_sum[g, child] / n
-        score = q + scale * tree.child_prior[g, node, a] / (1 + n)
+        score = q + scale * prior / (1 + n)
         if score > best_score:
             best_action, best_score = a, score
     return best_action
@@ -145,7 +155,7 @@ def encode_state(stones, to_play, last_move, n_stones, width, height, out):
 
 
 @numba.njit(cache=True, nogil=True)
-def select_leaves(tree, trees, width, height, n_in_row, c_puct,
+def select_leaves(tree, trees, width, height, n_in_row, rule, c_puct,
                   stones, leaf_node, leaf_value, eval_trees, states_out):
     """Walk each tree in ``trees`` (int32 [K]) from its root to a leaf, making the leaf's node.
 
@@ -174,7 +184,7 @@ def select_leaves(tree, trees, width, height, n_in_row, c_puct,
                 tree.n_nodes[g] += 1
                 clear_node(tree, g, child, node, a)
                 tree.child_node[g, node, a] = child
-                if is_winning_move(board, width, height, n_in_row, a):
+                if move_wins(board, width, height, n_in_row, a, rule):
                     tree.state[g, child] = TERMINAL
                     tree.terminal_value[g, child] = LOSS_VALUE
                 elif tree.root_count[g] + depth == n_moves:
@@ -194,28 +204,47 @@ def select_leaves(tree, trees, width, height, n_in_row, c_puct,
 
 
 @numba.njit(cache=True, nogil=True)
+def _leaf_player(tree, board, g, node):
+    """The player to move at ``node`` of tree ``g``, whose position is ``board``."""
+    if node == ROOT:
+        return tree.root_player[g]
+    return opponent(board[tree.move[g, node]])
+
+
+@numba.njit(cache=True, nogil=True)
 def expand_and_backup(tree, trees, n_eval, eval_trees, priors, values, leaf_node, leaf_value,
-                      stones, root_noise, noise_pending, noise_weight):
+                      stones, root_noise, noise_pending, noise_weight, width, height, rule):
     """Expand the evaluated leaves with their priors, then back up every walked tree's value.
 
-    ``priors`` (float32 [n_eval, A]) are renormalised over the leaf's empty points (uniform if
-    they put no mass there); a root with ``noise_pending`` mixes in ``root_noise[g]`` with
-    ``noise_weight``. ``values`` (float32 [n_eval]) are for the player to move at the leaf; the
-    leaf's node gets the negated value and the sign flips at every level up to the root.
+    ``priors`` (float32 [n_eval, A]) are renormalised over the leaf's legal points (uniform if
+    they put no mass there); the other empty points get ILLEGAL_PRIOR. A root with
+    ``noise_pending`` mixes in ``root_noise[g]`` with ``noise_weight``. ``values`` (float32
+    [n_eval]) are for the player to move at the leaf; the leaf's node gets the negated value and
+    the sign flips at every level up to the root. Under renju a leaf where black has no legal
+    point becomes TERMINAL instead, and its DRAW_VALUE is backed up.
     """
+    legal = np.ones(stones.shape[1] if rule == RENJU else 0, np.bool_)  # bool [A]: renju black
     for k in range(n_eval):
         g = eval_trees[k]
         node = leaf_node[g]
         board = stones[g]
+        masked = rule == RENJU and _leaf_player(tree, board, g, node) == PLAYER_1
+        if masked and legal_mask(board, width, height, PLAYER_1, rule, legal) == 0:
+            tree.state[g, node] = TERMINAL
+            tree.terminal_value[g, node] = DRAW_VALUE
+            leaf_value[g] = DRAW_VALUE
+            continue
         total, n_legal = 0.0, 0
         for a in range(board.shape[0]):
-            if board[a] == EMPTY:
+            if board[a] == EMPTY and (not masked or legal[a]):
                 total += priors[k, a]
                 n_legal += 1
         noisy = node == ROOT and noise_pending[g]
         for a in range(board.shape[0]):
             p = 0.0
-            if board[a] == EMPTY:
+            if board[a] == EMPTY and masked and not legal[a]:
+                p = ILLEGAL_PRIOR
+            elif board[a] == EMPTY:
                 p = priors[k, a] / total if total > 0.0 else 1.0 / n_legal
                 if noisy:
                     p = (1.0 - noise_weight) * p + noise_weight * root_noise[g, a]
@@ -237,14 +266,15 @@ def expand_and_backup(tree, trees, n_eval, eval_trees, priors, values, leaf_node
 
 @numba.njit(cache=True, nogil=True)
 def add_root_noise(tree, trees, root_noise, noise_pending, noise_weight):
-    """Mix ``root_noise[g]`` into the priors of each expanded root now; mark new roots pending."""
+    """Mix ``root_noise[g]`` into the priors of each expanded root's legal points now; mark new
+    roots pending."""
     for i in range(trees.shape[0]):
         g = trees[i]
         if tree.state[g, ROOT] != EXPANDED:
             noise_pending[g] = True
             continue
         for a in range(tree.root_stones.shape[1]):
-            if tree.root_stones[g, a] == EMPTY:
+            if tree.root_stones[g, a] == EMPTY and tree.child_prior[g, ROOT, a] != ILLEGAL_PRIOR:
                 tree.child_prior[g, ROOT, a] = ((1.0 - noise_weight) * tree.child_prior[g, ROOT, a]
                                                 + noise_weight * root_noise[g, a])
 

@@ -14,6 +14,7 @@ from gomoku import BoardConfig, InputError
 from . import run_config
 
 C_PUCT = 5.0  # the reference's, for both searches
+WARNED_RULES = ("standard", "caro")  # rules a freestyle net plays, with a warning
 
 
 @dataclass
@@ -31,6 +32,23 @@ class Brain:
     board: BoardConfig | None
     make_player: Callable[[BoardConfig], object]
     net: object = None
+
+    def rule_warning(self, rule: str) -> str | None:
+        """Whether this brain plays the game under ``rule`` (a ``BoardConfig`` rule name).
+
+        Pure MCTS plays every rule, and a net its own: None. A freestyle net also plays standard
+        and caro, whose positions are freestyle's and whose only change is which lines win (the
+        search judges them by the rule; the net never learnt it): the warning to show. Anything
+        else raises InputError: a net does not know renju's forbidden points unless it was
+        trained under renju, nor another rule's games.
+        """
+        own = "freestyle" if self.board is None else self.board.rule
+        if self.board is None or rule == own:
+            return None
+        if own == "freestyle" and rule in WARNED_RULES:
+            return (f"warning: this net was trained for freestyle; it plays {rule} with its "
+                    f"search judging the lines that win")
+        raise InputError(f"this net was trained for {own} and cannot play {rule}")
 
 
 def pure_brain(playouts: int, seed: int | None = None) -> Brain:
@@ -72,15 +90,17 @@ def net_brain(path: Path, playouts: int, n_in_row: int | None = None,
 
 def model_game(path: Path, recorded: BoardConfig | None, width: int, height: int,
                n_in_row: int | None = None) -> BoardConfig:
-    """The game of a saved ``width`` x ``height`` net, ``n_in_row`` overriding its line length.
+    """The game of a saved ``width`` x ``height`` net, ``n_in_row`` overriding its line length
+    (its rule is kept).
 
     A model file records its game (``recorded``). One of the format's v1 has only its size: its
-    line length comes from the run config written beside it (``config.yaml``), else five in a row
-    (Gomocup's rule).
+    line length and rule come from the run config written beside it (``config.yaml``), else five
+    in a row, freestyle (Gomocup's rule).
     """
     try:
         if n_in_row is not None:
-            return BoardConfig(width, height, n_in_row)
+            rule = recorded.rule if recorded is not None else "freestyle"
+            return BoardConfig(width, height, n_in_row, rule)
         if recorded is not None:
             return recorded
         beside = path.parent / run_config.RUN_CONFIG_FILE

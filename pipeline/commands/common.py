@@ -5,6 +5,7 @@ from importlib.metadata import PackageNotFoundError, version as package_version
 from pathlib import Path
 
 from gomoku import BoardConfig, InputError
+from gomoku.board_config import RULES
 
 from pipeline import run_config
 
@@ -50,6 +51,23 @@ def parse_board_spec(text: str, flag: str = "--board") -> BoardConfig:
         return BoardConfig(*numbers) if len(numbers) == 3 else BoardConfig(*numbers, n_in_row=5)
     except ValueError as exc:
         raise UsageError(f"{flag} {text}: {exc}") from None
+
+
+def check_rule_name(rule: str | None) -> None:
+    """UsageError unless ``rule`` (``--rule``, None when not given) names a rule; checked before
+    a model is loaded, so that a typo does not wait for TensorFlow."""
+    if rule is not None and rule not in RULES:
+        raise UsageError(f"--rule {rule}: rule must be one of {', '.join(RULES)}")
+
+
+def check_rule(player, rule: str, n_in_row: int) -> str | None:
+    """UsageError unless the brain ``player`` plays ``rule`` with ``n_in_row`` (``--rule``);
+    returns the warning to show, if any (``Brain.rule_warning``)."""
+    try:
+        BoardConfig(n_in_row, n_in_row, n_in_row, rule)
+        return player.rule_warning(rule)
+    except ValueError as exc:
+        raise UsageError(f"--rule {rule}: {exc}") from None
 
 
 def check_at_least(flag: str, value: int | None, low: int) -> None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 import os
 import sys
 
+from gomoku.board_config import RULES
+
 from pipeline import brain, gomocup
 
-from .common import DEFAULT_MODEL, check_at_least, repo_path, version
+from .common import (DEFAULT_MODEL, check_at_least, check_rule, check_rule_name, repo_path,
+                     version)
 
 HELP = "Gomocup/Piskvork protocol engine on stdin/stdout (also the pbrain-gomoku-zero command)"
 
@@ -21,6 +24,9 @@ def add_arguments(parser) -> None:
                         help="play pure MCTS with at most N playouts per move, on any board size")
     parser.add_argument("--n-in-row", type=int, default=None,
                         help="stones in a row that win (default: the model's rule; 5 with --pure)")
+    parser.add_argument("--rule", default=None, metavar="RULE",
+                        help=f"rule played until the manager sends INFO rule, one of "
+                             f"{', '.join(RULES)} (default: the model's; freestyle with --pure)")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the player (pure MCTS rollouts; the net's ties)")
 
@@ -35,12 +41,17 @@ def run(args) -> int:
     check_at_least("--seed", args.seed, 0)
     check_at_least("--pure", args.pure, 1)
     check_at_least("--playouts", args.playouts, 1)
+    check_rule_name(args.rule)
     if args.pure is not None:
         player = brain.pure_brain(args.pure, seed=args.seed)
     else:
         player = brain.net_brain(repo_path(args.model), args.playouts, n_in_row=args.n_in_row,
                                  seed=args.seed)
     n_in_row = player.board.n_in_row if player.board is not None else (args.n_in_row or 5)
-    engine = gomocup.Engine(player, n_in_row, version=version())
+    rule = args.rule or (player.board.rule if player.board is not None else "freestyle")
+    warning = check_rule(player, rule, n_in_row)
+    engine = gomocup.Engine(player, n_in_row, version=version(), rule=rule)
+    if warning:
+        engine.notices.append(warning)
     engine.warm_up()
     return gomocup.serve(engine, sys.stdin.buffer, out)

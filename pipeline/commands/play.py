@@ -1,11 +1,15 @@
 """`gomoku-zero play`: a game in the console against the trained net or pure MCTS."""
 from __future__ import annotations
 
+import dataclasses
 import sys
+
+from gomoku.board_config import RULES
 
 from pipeline import brain, console
 
-from .common import DEFAULT_MODEL, check_at_least, parse_board_spec, repo_path
+from .common import (DEFAULT_MODEL, check_at_least, check_rule, check_rule_name,
+                     parse_board_spec, repo_path)
 
 HELP = "play a game in the console against the trained model (or pure MCTS with --pure N)"
 DEFAULT_PURE_BOARD = "6x6x4"
@@ -20,6 +24,10 @@ def add_arguments(parser) -> None:
                         help="play against pure MCTS with N playouts per move instead of the net")
     parser.add_argument("--board", default=DEFAULT_PURE_BOARD, metavar="WxHxN",
                         help="board of a game against --pure (a net plays its own board)")
+    parser.add_argument("--rule", default=None, metavar="RULE",
+                        help=f"rule of the game, one of {', '.join(RULES)} (default: the "
+                             "model's; freestyle with --pure); "
+                             "a freestyle net also plays standard and caro, with a warning")
     parser.add_argument("--human-first", action="store_true", help="you play X and move first")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the player (pure MCTS rollouts; the net's ties)")
@@ -30,10 +38,17 @@ def run(args) -> int:
     check_at_least("--seed", args.seed, 0)
     check_at_least("--pure", args.pure, 1)
     check_at_least("--playouts", args.playouts, 1)
+    check_rule_name(args.rule)
     if args.pure is not None:
         player = brain.pure_brain(args.pure, seed=args.seed)
     else:
         player = brain.net_brain(repo_path(args.model), args.playouts, seed=args.seed)
-    console.play_game(player, player.board or board, args.human_first, sys.stdout)
+    game = player.board or board
+    if args.rule is not None:
+        warning = check_rule(player, args.rule, game.n_in_row)
+        if warning:
+            print(warning)
+        game = dataclasses.replace(game, rule=args.rule)
+    console.play_game(player, game, args.human_first, sys.stdout)
     sys.stdout.flush()
     return 0
