@@ -26,6 +26,9 @@ COMMANDS: dict[str, str] = {
     "train": "pipeline.commands.train",
     "evaluate": "pipeline.commands.evaluate",
     "export": "pipeline.commands.export",
+    "gui": "pipeline.commands.gui",
+    "match": "pipeline.commands.match",
+    "ladder": "pipeline.commands.ladder",
 }
 
 

@@ -1,7 +1,9 @@
 """The evaluator: the match of a net against pure MCTS, all games at once.
 
 The net is player 1 in every game; game ``i`` is started by the net when ``i`` is even, by pure
-MCTS when odd (the reference's ``start_player = i % 2``). The net side searches without noise,
+MCTS when odd (the reference's ``start_player = i % 2``). With ``openings``, game ``i`` starts
+from ``openings[i // 2]`` played out by the same rule (the starter has its 1st, 3rd, ... stones),
+so every opening is played once with each colour. The net side searches without noise,
 afresh for every move, and plays its most visited move; its searches of all the games waiting for
 it run as one batched search (one network call per playout step). Meanwhile the pure MCTS moves of
 the other games run on a thread pool (the compiled search releases the GIL). Game ``i``'s pure
@@ -30,15 +32,17 @@ PURE_PLAYER = PLAYER_2
 class GameResult:
     winner: int  # NET_PLAYER, PURE_PLAYER or gomoku.DRAW
     first_player: int  # who moved first
-    moves: list  # the moves played, in order
+    moves: list  # the moves played, in order, after the opening
+    opening: tuple = ()
 
 
 def play_match(net, board: BoardConfig, search: SearchConfig, n_games: int, pure_playout: int,
-               pure_c_puct: float, seed: int, desc: str = "match", threads: int | None = None):
+               pure_c_puct: float, seed: int, desc: str = "match", threads: int | None = None,
+               openings=None):
     """Play ``n_games`` of ``net`` (searching as ``search`` says) against pure MCTS of
     ``pure_playout`` playouts; returns the net's (wins, losses, ties)."""
     results = play_match_games(net, board, search, n_games, pure_playout, pure_c_puct, seed,
-                               desc, threads)
+                               desc, threads, openings)
     wins = sum(r.winner == NET_PLAYER for r in results)
     losses = sum(r.winner == PURE_PLAYER for r in results)
     return wins, losses, n_games - wins - losses
@@ -46,12 +50,16 @@ def play_match(net, board: BoardConfig, search: SearchConfig, n_games: int, pure
 
 def play_match_games(net, board: BoardConfig, search: SearchConfig, n_games: int,
                      pure_playout: int, pure_c_puct: float, seed: int, desc: str = "match",
-                     threads: int | None = None) -> list[GameResult]:
-    """The games of a match (see the module docstring), in order."""
+                     threads: int | None = None, openings=None) -> list[GameResult]:
+    """The games of a match (see the module docstring), in order; ``openings`` (move tuples,
+    at least ``ceil(n_games / 2)``) or None for the empty board."""
+    starts = [tuple(openings[i // 2]) if openings else () for i in range(n_games)]
     boards, moves = [], [[] for _ in range(n_games)]
     for i in range(n_games):
         b = Board.from_config(board)
         b.init_board(start_player=i % 2)
+        for move in starts[i]:
+            b.do_move(move)
         boards.append(b)
     pure = [MCTSPurePlayer(c_puct=pure_c_puct, n_playout=pure_playout,
                            seed=int(np.random.SeedSequence([seed, i]).generate_state(1)[0]))
@@ -80,5 +88,5 @@ def play_match_games(net, board: BoardConfig, search: SearchConfig, n_games: int
                     results[i] = winner
                     bar.update(1)
     bar.close()
-    return [GameResult(results[i], NET_PLAYER if i % 2 == 0 else PURE_PLAYER, moves[i])
+    return [GameResult(results[i], NET_PLAYER if i % 2 == 0 else PURE_PLAYER, moves[i], starts[i])
             for i in range(n_games)]

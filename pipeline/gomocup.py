@@ -41,6 +41,8 @@ OWN, OPPONENT, WINNING_LINE = 1, 2, 3  # BOARD fields; 3 marks a finished line i
 # INFO rule bits (the protocol's "bitmask or sum"): exactly five, continuous game, renju, caro
 EXACT_FIVE_BIT, CONTINUOUS_BIT, RENJU_BIT, CARO_BIT = 1, 2, 4, 8
 KNOWN_RULE_BITS = EXACT_FIVE_BIT | CONTINUOUS_BIT | RENJU_BIT | CARO_BIT
+# the INFO rule value a manager sends for each rule (rule_of_bits reads it back)
+RULE_BITS = {"freestyle": 0, "standard": EXACT_FIVE_BIT, "renju": RENJU_BIT, "caro": CARO_BIT}
 MAX_LINE_BYTES = 4096  # longer input lines are dropped with an ERROR
 UNLIMITED_MS = 2147483647  # time_left sent when the match has no time limit
 MOVES_TO_PLAN = 20  # the match clock is spread over at most this many own moves

@@ -29,3 +29,9 @@ def match_line(pure_playouts: int, win: int, lose: int, tie: int) -> str:
 
 
 NEW_BEST_LINE = "New best policy!!!!!!!!"
+
+
+def gate_line(win: int, lose: int, tie: int, score: float, new_best: bool) -> str:
+    """The gate's match of the current net against the best (evaluation.gate)."""
+    return (f"gate vs best: win: {win}, lose: {lose}, tie:{tie}, score {score:.3f}, "
+            f"{'new best' if new_best else 'best kept'}")

@@ -113,7 +113,7 @@ def match_elo(wins: int, losses: int, draws: int, confidence: float = 0.95) -> E
     n, s, var = _trinomial(w, l, d)
     if var == 0.0:
         q = ((1.0 - float(confidence)) / 2.0) ** (1.0 / n)
-        low, high = q * s, q * s + 1.0 - q
+        low, high = q * s, 1.0 - q * (1.0 - s)  # exact at the ends: 0 and 1 stay 0 and 1
     else:
         half = z * math.sqrt(var / n)
         low, high = max(s - half, 0.0), min(s + half, 1.0)

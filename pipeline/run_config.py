@@ -15,7 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from gomoku.board_config import BoardConfig
+from gomoku.board_config import MAX_SIDE, BoardConfig
+from gomoku.openings import OpeningsError, random_openings
 from gomoku.validation import Bool, FieldError, Float, InputError, Int, check_fields
 from mcts.search_config import MAX_PLAYOUTS, SearchConfig
 from net.net_config import NetConfig, check_net_board
@@ -72,6 +73,10 @@ class EvaluationConfig:
     ``search`` is the net's search in the match (no noise, a fresh tree every move, the most
     visited move); pure MCTS plays with its own ``pure_c_puct`` at ``pure_playout`` playouts,
     raised by ``pure_playout_step`` after a perfect score up to ``pure_playout_max``.
+    ``openings`` K > 0 starts games ``2k`` and ``2k + 1`` from the ``k``-th of new random
+    K-stone openings each match, so each is played with both colours (0: the reference's empty
+    board). ``gate`` adds a match of the current net against the best one after it (AlphaGo
+    Zero): the best is replaced at a score of at least 0.55, and best_policy.model follows it.
     """
 
     check_freq: int = 50  # batches (self-play games) between matches
@@ -81,6 +86,8 @@ class EvaluationConfig:
     pure_playout: int = 1000
     pure_playout_step: int = 1000
     pure_playout_max: int = 5000
+    openings: int = 0  # stones of the random openings; 0: the empty board
+    gate: bool = False
 
     def __post_init__(self):
         if not isinstance(self.search, SearchConfig):
@@ -88,7 +95,11 @@ class EvaluationConfig:
         playouts = Int(1, MAX_PLAYOUTS)
         check_fields(self, check_freq=Int(1, MAX_GAMES), n_games=Int(1, 10**5),
                      pure_c_puct=Float(high=1e6), pure_playout=playouts,
-                     pure_playout_step=playouts, pure_playout_max=playouts)
+                     pure_playout_step=playouts, pure_playout_max=playouts,
+                     openings=Int(0, MAX_SIDE * MAX_SIDE), gate=Bool())
+        if self.gate and not self.openings:
+            raise FieldError("gate", "needs openings > 0: two nets searching without noise "
+                                     "replay the same two games from the empty board")
         if self.pure_playout > self.pure_playout_max:
             raise FieldError("pure_playout", f"must be at most pure_playout_max "
                                              f"({self.pure_playout_max}), got {self.pure_playout}")
@@ -103,10 +114,12 @@ class RunConfig:
     keep_checkpoints: int = 3
     deterministic_ops: bool = False  # tf.config.experimental.enable_op_determinism()
     verbose: bool = False  # one line per train step (epoch) with its loss
+    keep_generation_every: int = 0  # batches between kept nets (generations.py); 0: none
 
     def __post_init__(self):
         check_fields(self, seed=Int(0, 2**32 - 1), checkpoint_every=Int(1, MAX_GAMES),
-                     keep_checkpoints=Int(1, 1000), deterministic_ops=Bool(), verbose=Bool())
+                     keep_checkpoints=Int(1, 1000), deterministic_ops=Bool(), verbose=Bool(),
+                     keep_generation_every=Int(0, MAX_GAMES))
 
 
 @dataclass(frozen=True)
@@ -128,6 +141,13 @@ class Config:
             raise FieldError("training.buffer_size",
                              f"must be at most {MAX_BUFFER_BYTES // per_position} on a "
                              f"{self.board.label} board (memory), got {self.training.buffer_size}")
+        e, b = self.evaluation, self.board
+        if e.openings:
+            try:  # the openings of a match must exist on the board
+                random_openings(b.width, b.height, b.n_in_row, e.openings, -(-e.n_games // 2),
+                                seed=0, rule=b.rule)
+            except OpeningsError as exc:
+                raise FieldError("evaluation.openings", f"does not fit the board: {exc}") from None
 
     def to_dict(self) -> dict:
         """Plain nested sections, as YAML holds them."""

@@ -19,12 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
+from gomoku.openings import random_openings
 from gomoku.validation import InputError
 from net.model_file import write_model_file
 
 from . import checkpoint, log_lines, run_directory
 from .actor import SelfPlayRounds
 from .evaluator import play_match
+from .gate import Gate
+from .generations import save_generation
 from .learner import Trainer
 from .metrics import TENSORBOARD_DIR, MetricsWriter
 from .replay_buffer import ReplayBuffer
@@ -146,6 +149,7 @@ class TrainingRun:
         # the weights of the model files written so far (a checkpoint keeps them): name -> arrays
         self.model_files: dict[str, dict] = {}
         self._round_started = time.perf_counter()
+        self.gate = Gate(net) if config.evaluation.gate else None
 
     # -- checkpoints ----------------------------------------------------------------------------
     def checkpoint_state(self) -> tuple[dict, dict]:
@@ -295,6 +299,9 @@ class TrainingRun:
             self._updates(game.length, speed)
             if self.progress.batch % cfg.evaluation.check_freq == 0:
                 self._match()
+            every = cfg.run.keep_generation_every
+            if every and self.progress.batch % every == 0:
+                save_generation(self.run_dir, self.net, self.progress.batch, self._wall_time())
 
     def _updates(self, episode_len: int, speed: dict) -> None:
         t = self.config.training
@@ -329,11 +336,14 @@ class TrainingRun:
         cfg, p = self.config, self.progress
         self.log(log_lines.checkpoint_batch_line(p.batch))
         started = time.perf_counter()
-        e = cfg.evaluation
+        e, b = cfg.evaluation, cfg.board
+        seed = int(self.rng.integers(SEED_BOUND))
+        openings = random_openings(b.width, b.height, b.n_in_row, e.openings,
+                                   -(-e.n_games // 2), seed, b.rule) if e.openings else None
         wins, losses, ties = play_match(
             self.net, cfg.board, e.search, n_games=e.n_games, pure_playout=p.pure_playout,
-            pure_c_puct=e.pure_c_puct, seed=int(self.rng.integers(SEED_BOUND)),
-            desc=f"match vs pure {p.pure_playout}")
+            pure_c_puct=e.pure_c_puct, seed=seed, desc=f"match vs pure {p.pure_playout}",
+            openings=openings)
         win_ratio = (wins + 0.5 * ties) / cfg.evaluation.n_games
         self.log(log_lines.match_line(p.pure_playout, wins, losses, ties))
         self.metrics.write(p.batch, {"win_ratio": win_ratio, "pure_playout": p.pure_playout,
@@ -342,14 +352,23 @@ class TrainingRun:
         self.model_files[CURRENT_POLICY] = self.net.get_weights_and_optimizer()
         self._write_model_file(CURRENT_POLICY)
         if win_ratio > p.best_win_ratio:
-            self.log(log_lines.NEW_BEST_LINE)
             p.best_win_ratio = win_ratio
-            self.model_files[BEST_POLICY] = self.model_files[CURRENT_POLICY]
-            self._write_model_file(BEST_POLICY)
+            if self.gate is None:  # else best_policy.model follows the gate
+                self.log(log_lines.NEW_BEST_LINE)
+                self.model_files[BEST_POLICY] = self.model_files[CURRENT_POLICY]
+                self._write_model_file(BEST_POLICY)
             if p.best_win_ratio == 1.0 and p.pure_playout < cfg.evaluation.pure_playout_max:
                 p.pure_playout = min(p.pure_playout + cfg.evaluation.pure_playout_step,
                                      cfg.evaluation.pure_playout_max)
                 p.best_win_ratio = 0.0
+        if self.gate is not None:
+            g = self.gate.challenge(self.net, self.model_files.get(BEST_POLICY), e.search,
+                                    e.n_games, openings, seed)
+            self.log(log_lines.gate_line(g.wins, g.losses, g.draws, g.score, g.replaced))
+            self.metrics.write(p.batch, {"gate_score": g.score, "time": self._wall_time()})
+            if g.replaced:
+                self.model_files[BEST_POLICY] = self.model_files[CURRENT_POLICY]
+                self._write_model_file(BEST_POLICY)
 
     def close(self) -> None:
         self.metrics.close()

@@ -14,10 +14,9 @@ Training at batch 512, per board:
   train_xla    PolicyValueNet.train_math under jit_compile=True
 Breakdown (where the time goes): the cost of calling an empty tf.function (dispatch floor), the
 forward pass alone at the training batch, and forward plus gradients without the Adam update.
-
-Reference figures from the issue, same machine kind: the reference's PyTorch net trains at about
-3400 samples/s (6x6) and 2100-2300 (8x8) at batch 512 and answers one position in about 0.9 ms;
-the TF1 model (compat layer) trains at about 2500 samples/s on 8x8.
+Ratios, all between figures of this run: per batch, evaluate over bare, over tf_function (the
+plain graph call) and over eager (the plain Keras call), and xla over tf_function; per board,
+train_step over bare and train_xla over train_step.
 
     python scripts/bench_net.py [--quick] [--boards 6,8,15] [--batches 1,8,32,128,512]
                                 [--rounds 5] [--seconds 0.3] [--train-batch 512]
@@ -34,11 +33,6 @@ import time
 
 import numpy as np
 
-REFERENCE = {
-    "pytorch_train_samples_per_s": {"6x6": 3400.0, "8x8": 2200.0},  # 8x8: 2100-2300
-    "pytorch_ms_per_position_batch1": 0.9,
-    "tf1_compat_train_samples_per_s": {"8x8": 2500.0},
-}
 EAGER_MAX_BATCH = 32
 
 
@@ -184,6 +178,14 @@ def bench_board(size: int, args, tf, PolicyValueNet) -> dict:
         seconds = interleaved(candidates, args.rounds, args.seconds)
         inference[batch] = {name: batch / wall for name, (wall, _) in seconds.items()}
         inference[batch]["evaluate_ms_per_call"] = 1e3 * seconds["evaluate"][0]
+        rates = dict(inference[batch])
+        inference[batch]["ratios"] = {
+            "evaluate_over_bare": rates["evaluate"] / rates["bare"],
+            "evaluate_over_tf_function": rates["evaluate"] / rates["tf_function"],
+            "xla_over_tf_function": rates["xla"] / rates["tf_function"],
+        }
+        if "eager" in rates:
+            inference[batch]["ratios"]["evaluate_over_eager"] = rates["evaluate"] / rates["eager"]
         inference[batch]["cpu_ms_per_call"] = {name: 1e3 * cpu
                                                for name, (_, cpu) in seconds.items()}
 
@@ -215,6 +217,9 @@ def bench_board(size: int, args, tf, PolicyValueNet) -> dict:
     training = {name: args.train_batch / wall for name, (wall, _) in train_seconds.items()}
     training["ms_per_step"] = {name: 1e3 * wall for name, (wall, _) in train_seconds.items()}
     training["cpu_ms_per_step"] = {name: 1e3 * cpu for name, (_, cpu) in train_seconds.items()}
+    training["ratios"] = {"train_step_over_bare": training["train_step"] / training["bare"],
+                          "train_xla_over_train_step": training["train_xla"]
+                          / training["train_step"]}
     # a training step costs about three forward passes (forward, input and weight gradients)
     step_flops = 3 * forward_flops_per_sample(size) * args.train_batch
     training["train_step_gflops_per_s"] = step_flops / train_seconds["train_step"][0] / 1e9
@@ -232,29 +237,29 @@ def dispatch_floor_ms(tf, rounds: int, seconds: float) -> float:
 
 
 def print_tables(result: dict) -> None:
-    ref = result["reference"]
     print("\ninference, positions/s (median of rounds)")
     names = ["evaluate", "bare", "tf_function", "xla", "eager"]
+    ratios = [("evaluate_over_bare", "eval/bare"), ("evaluate_over_tf_function", "eval/graph"),
+              ("evaluate_over_eager", "eval/eager"), ("xla_over_tf_function", "xla/graph")]
     print(f"{'board':>6} {'batch':>6} " + " ".join(f"{n:>12}" for n in names)
-          + f" {'eval/bare':>10} {'ms/call':>8}")
+          + "".join(f" {h:>10}" for _, h in ratios) + f" {'ms/call':>8}")
     for board, data in result["boards"].items():
         for batch, row in data["inference_positions_per_s"].items():
             cells = " ".join(f"{row[n]:12.0f}" if n in row else f"{'-':>12}" for n in names)
-            print(f"{board:>6} {batch:>6} {cells} {row['evaluate'] / row['bare']:10.2f} "
-                  f"{row['evaluate_ms_per_call']:8.3f}")
+            cells += "".join(f" {row['ratios'][k]:10.2f}" if k in row["ratios"] else f" {'-':>10}"
+                             for k, _ in ratios)
+            print(f"{board:>6} {batch:>6} {cells} {row['evaluate_ms_per_call']:8.3f}")
     print(f"\ntraining at batch {result['train_batch']}, samples/s (median of rounds)")
     names = ["train_step", "bare", "train_xla", "forward_only", "forward_and_gradients"]
     print(f"{'board':>6} " + " ".join(f"{n:>22}" for n in names) + f" {'step/bare':>10}"
-          f" {'vs PyTorch':>10} {'GFLOP/s':>8} {'cpu ms':>7}")
+          f" {'xla/step':>10} {'GFLOP/s':>8} {'cpu ms':>7}")
     for board, data in result["boards"].items():
         row = data["train_samples_per_s"]
-        torch = ref["pytorch_train_samples_per_s"].get(board)
-        vs = f"{row['train_step'] / torch:10.2f}" if torch else f"{'-':>10}"
         print(f"{board:>6} " + " ".join(f"{row[n]:22.0f}" for n in names)
-              + f" {row['train_step'] / row['bare']:10.2f} {vs}"
+              + f" {row['ratios']['train_step_over_bare']:10.2f}"
+              + f" {row['ratios']['train_xla_over_train_step']:10.2f}"
               + f" {row['train_step_gflops_per_s']:8.1f} {row['cpu_ms_per_step']['train_step']:7.1f}")
     print(f"\nempty tf.function call (dispatch floor): {result['dispatch_floor_ms']:.3f} ms; "
-          f"PyTorch reference: {ref['pytorch_ms_per_position_batch1']} ms per position; "
           f"load average at the end: {result['load_average_end']}")
 
 
@@ -283,22 +288,10 @@ def main(argv=None) -> int:
                     "tensorflow": tf.__version__},
         "load_average_start": [round(x, 2) for x in os.getloadavg()],
         "train_batch": args.train_batch, "rounds": args.rounds, "seconds": args.seconds,
-        "reference": REFERENCE,
         "dispatch_floor_ms": dispatch_floor_ms(tf, args.rounds, args.seconds),
         "boards": {f"{s}x{s}": bench_board(s, args, tf, PolicyValueNet) for s in args.boards},
     }
     result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
-    for board, data in result["boards"].items():
-        torch = REFERENCE["pytorch_train_samples_per_s"].get(board)
-        if torch:
-            data["train_step_vs_pytorch"] = data["train_samples_per_s"]["train_step"] / torch
-        tf1 = REFERENCE["tf1_compat_train_samples_per_s"].get(board)
-        if tf1:
-            data["train_step_vs_tf1_compat"] = data["train_samples_per_s"]["train_step"] / tf1
-        one = data["inference_positions_per_s"].get(1)
-        if one:
-            data["batch1_ms_vs_pytorch"] = (one["evaluate_ms_per_call"]
-                                            / REFERENCE["pytorch_ms_per_position_batch1"])
     print(json.dumps(result, indent=1))
     print_tables(result)
     return 0

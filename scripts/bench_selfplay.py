@@ -9,9 +9,10 @@ length turns moves/s into games/hour); larger G play --moves moves per slot, sta
 in a slot whose game ends, so the batch stays full.
 
 Per row: moves/s, games/hour, network positions/s in self-play (``selfplay_positions_per_s``) and
-raw (``raw_positions_per_s``), their ratio, the mean batch size, the share of self-play wall time
-spent inside ``evaluate``, and the speed-up over the reference trainer's ~600 evaluations/s on
-8x8x5 (one network call per leaf). Prints one JSON document, then a table.
+raw (``raw_positions_per_s``), their ratio (``selfplay_over_raw``), the mean batch size, the
+share of self-play wall time spent inside ``evaluate``, and the row's moves/s over that of the
+board's smallest G in this run (``moves_per_s_over_fewest_games``: what batching gains). Every
+ratio is between figures of this run. Prints one JSON document, then a table.
 
     python scripts/bench_selfplay.py [--quick] [--boards 6x6x4,8x8x5] [--games 1,8,32,128]
                                      [--playouts 400] [--moves 6] [--full-games-upto 8]
@@ -33,7 +34,6 @@ import numpy as np
 from gomoku import Board, BoardConfig
 from mcts import SearchConfig, SelfPlay
 
-REFERENCE_EVALS_PER_S = 600.0  # reference trainer, 8x8x5, one network call per leaf
 RAW_EVERY = 4  # one raw-network call timed per this many self-play calls
 
 
@@ -110,18 +110,21 @@ def bench_row(evaluate, board: tuple[int, int, int], n_games: int, config: Searc
         "selfplay_over_raw": round(sp_rate / raw_rate, 3),
         "mean_batch": round(search.evaluated_positions / max(1, search.evaluate_calls), 2),
         "net_share": round(net_seconds / wall, 3),
-        "vs_reference": round(sp_rate / REFERENCE_EVALS_PER_S, 1),
         "game_lengths": lengths if full_games else [],
     }
 
 
 def add_games_per_hour(rows: list[dict]) -> None:
-    """games/hour = moves/s * 3600 / (mean length of the board's complete games in this run)."""
+    """games/hour = moves/s * 3600 / (mean length of the board's complete games in this run);
+    also each row's moves/s over that of the board's row with the fewest games."""
     for name in {r["board"] for r in rows}:
         lengths = [n for r in rows if r["board"] == name for n in r["game_lengths"]]
         mean_length = float(np.mean(lengths)) if lengths else None
+        fewest = min((r for r in rows if r["board"] == name), key=lambda r: r["games"])
         for r in rows:
             if r["board"] == name:
+                r["moves_per_s_over_fewest_games"] = round(r["moves_per_s"]
+                                                           / fewest["moves_per_s"], 2)
                 r["mean_game_length"] = None if mean_length is None else round(mean_length, 2)
                 r["games_per_hour"] = (None if mean_length is None
                                        else round(r["moves_per_s"] * 3600 / mean_length, 1))
@@ -229,7 +232,8 @@ def main() -> None:
     add_games_per_hour(rows)
     doc = {
         "benchmark": "batched self-play vs raw network, untrained net",
-        "reference_evals_per_s": REFERENCE_EVALS_PER_S,
+        "ratios": "within this run: self-play over the raw net at the same batch; moves/s "
+                  "over the board's row with the fewest games",
         "python": platform.python_version(), "numpy": np.__version__,
         "cpu_count": os.cpu_count(), "rows": rows,
     }
@@ -243,14 +247,14 @@ def main() -> None:
             os.fsync(f.fileno())
         os.replace(tmp, args.json_out)
     header = ("board", "G", "moves", "moves/s", "games/h", "sp pos/s", "raw pos/s", "sp/raw",
-              "batch", "net share", "x ref")
+              "batch", "net share", "x min G")
     print("\n" + "  ".join(f"{h:>9}" for h in header))
     for r in rows:
         gph = "-" if r["games_per_hour"] is None else f"{r['games_per_hour']:.0f}"
         cells = (r["board"], r["games"], r["moves"], f"{r['moves_per_s']:.2f}", gph,
                  f"{r['selfplay_positions_per_s']:.0f}", f"{r['raw_positions_per_s']:.0f}",
                  f"{r['selfplay_over_raw']:.3f}", f"{r['mean_batch']:.1f}",
-                 f"{r['net_share']:.3f}", f"{r['vs_reference']:.1f}")
+                 f"{r['net_share']:.3f}", f"{r['moves_per_s_over_fewest_games']:.2f}")
         print("  ".join(f"{c:>9}" for c in cells))
 
 

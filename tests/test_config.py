@@ -34,6 +34,17 @@ def test_defaults_are_the_reference_trainers():
     assert (c.board.width, c.board.height, c.board.n_in_row) == (8, 8, 5)  # the reference's Board()
 
 
+def test_the_strength_options_are_off_by_default_and_checked_on_replace():
+    c = from_dict({})
+    assert (c.evaluation.openings, c.evaluation.gate, c.run.keep_generation_every) == (0, False, 0)
+    on = c.replace("evaluation", openings=3, gate=True).replace("run", keep_generation_every=100)
+    assert (on.evaluation.openings, on.evaluation.gate, on.run.keep_generation_every) == \
+        (3, True, 100)
+    with pytest.raises(ConfigError, match="evaluation.openings does not fit the board"):
+        from_dict({"board": {"width": 5, "height": 5, "n_in_row": 4}}).replace(
+            "evaluation", openings=25)
+
+
 def test_the_evaluation_holds_its_own_search_and_pure_c_puct():
     c = from_dict({"search": {"c_puct": 3, "n_playout": 50},
                    "evaluation": {"search": {"n_playout": 20}, "pure_c_puct": 4}})
@@ -71,6 +82,12 @@ BAD_CONFIGS = [
     ("training: {batch_size: [1, 2]\n", "is not valid YAML at line"),
     ("- 1\n- 2\n", "config must be a mapping of sections"),
     ("net: {l2_const: -1}\n", "net.l2_const"),
+    ("run: {keep_generation_every: -1}\n", "run.keep_generation_every must be an integer >= 0"),
+    ("evaluation: {openings: -2}\n", "evaluation.openings must be an integer >= 0"),
+    ("evaluation: {openings: 2, gate: 1}\n", "evaluation.gate must be bool"),
+    ("evaluation: {gate: true}\n", "evaluation.gate needs openings > 0"),
+    ("board: {width: 4, height: 4, n_in_row: 3}\nevaluation: {openings: 2, n_games: 100}\n",
+     "evaluation.openings does not fit the board: only 33 distinct openings of 2 stones"),
 ]
 
 

@@ -109,7 +109,7 @@ def test_zero_stones_is_the_empty_board():
     ((9, 9, 5, 2, 3, None), "seed must be an integer >= 0"),
     ((9, 9, 5, 2, 3.0, 0), "count must be an integer >= 1"),
     ((3, 3, 3, 9, 1, 0), "n_stones=9 leaves no empty point"),
-    ((4, 4, 5, 2, 3, 0), "smaller than n_in_row"),
+    ((4, 4, 5, 2, 3, 0), "smaller than 5 in a row"),
 ])
 def test_bad_requests_raise_one_line(args, message):
     with pytest.raises(OpeningsError, match=message) as info:
@@ -208,5 +208,5 @@ def test_unreadable_sources_raise(tmp_path):
         read_openings(tmp_path / "latin1.txt", 15, 15, 5)
     with pytest.raises(OpeningsError, match="as text or a path"):
         read_openings(42, 15, 15, 5)
-    with pytest.raises(OpeningsError, match="smaller than n_in_row"):
+    with pytest.raises(OpeningsError, match="smaller than 5 in a row"):
         read_openings("0,0", 4, 4, 5)

@@ -83,6 +83,9 @@ def test_match_elo_without_variance_uses_the_exact_bound():
     assert draws.elo == 0.0
     assert draws.elo_high == pytest.approx(elo_from_score(1 - q / 2)) == -draws.elo_low
     assert match_elo(100, 0, 0).elo_low > wins.elo_low  # more games, a tighter bound
+    for n in range(1, 41):  # the open end stays infinite whatever the rounding of q
+        assert match_elo(n, 0, 0).elo_high == math.inf
+        assert match_elo(0, n, 0).elo_low == -math.inf
 
 
 def test_match_elo_interval_past_a_score_of_one_is_unbounded():
@@ -275,8 +278,8 @@ def test_row_order_and_orientation_do_not_matter(pairs):
     one = fit_ratings(rows, ["a", "b", "c"], anchor="b")
     other = fit_ratings(flipped, ["c", "a", "b"], anchor="b")
     for p in "abc":
-        assert one[p].elo == pytest.approx(other[p].elo, abs=1e-6)
-        assert one[p].stderr == pytest.approx(other[p].stderr, rel=1e-6)
+        assert one[p].elo == pytest.approx(other[p].elo, abs=1e-4)
+        assert one[p].stderr == pytest.approx(other[p].stderr, rel=1e-4)
         assert math.isfinite(one[p].elo) and math.isfinite(one[p].stderr)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from gomoku import BoardConfig, InputError
 from gomoku.board_config import RULES
 
-from pipeline import run_config
+from pipeline import brain, run_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = "configs/6x6x4.yaml"
@@ -75,3 +75,22 @@ def check_at_least(flag: str, value: int | None, low: int) -> None:
     if value is not None and value < low:
         what = "positive" if low == 1 else f">= {low}"
         raise UsageError(f"{flag} must be {what}, got {value}")
+
+
+def check_games_per_pairing(flag: str, value: int) -> None:
+    """UsageError unless ``value`` is an even count >= 2: each opening is played with both colours."""
+    check_at_least(flag, value, 2)
+    if value % 2:
+        raise UsageError(f"{flag} must be even (each opening is played with both colours), "
+                         f"got {value}")
+
+
+def brain_from_flags(args, n_in_row: int | None = None) -> brain.Brain:
+    """The player that ``--pure N`` or ``--model PATH --playouts N`` (with ``--seed``) choose."""
+    check_at_least("--seed", args.seed, 0)
+    check_at_least("--pure", args.pure, 1)
+    check_at_least("--playouts", args.playouts, 1)
+    if args.pure is not None:
+        return brain.pure_brain(args.pure, seed=args.seed)
+    return brain.net_brain(repo_path(args.model), args.playouts, n_in_row=n_in_row,
+                           seed=args.seed)

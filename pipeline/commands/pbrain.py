@@ -6,10 +6,10 @@ import sys
 
 from gomoku.board_config import RULES
 
-from pipeline import brain, gomocup
+from pipeline import gomocup
 
-from .common import (DEFAULT_MODEL, check_at_least, check_rule, check_rule_name, repo_path,
-                     version)
+from .common import (DEFAULT_MODEL, brain_from_flags, check_at_least, check_rule,
+                     check_rule_name, version)
 
 HELP = "Gomocup/Piskvork protocol engine on stdin/stdout (also the pbrain-gomoku-zero command)"
 
@@ -38,15 +38,8 @@ def run(args) -> int:
     sys.stdout.flush()
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     check_at_least("--n-in-row", args.n_in_row, 1)
-    check_at_least("--seed", args.seed, 0)
-    check_at_least("--pure", args.pure, 1)
-    check_at_least("--playouts", args.playouts, 1)
     check_rule_name(args.rule)
-    if args.pure is not None:
-        player = brain.pure_brain(args.pure, seed=args.seed)
-    else:
-        player = brain.net_brain(repo_path(args.model), args.playouts, n_in_row=args.n_in_row,
-                                 seed=args.seed)
+    player = brain_from_flags(args, n_in_row=args.n_in_row)
     n_in_row = player.board.n_in_row if player.board is not None else (args.n_in_row or 5)
     rule = args.rule or (player.board.rule if player.board is not None else "freestyle")
     warning = check_rule(player, rule, n_in_row)

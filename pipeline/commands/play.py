@@ -6,10 +6,10 @@ import sys
 
 from gomoku.board_config import RULES
 
-from pipeline import brain, console
+from pipeline import console
 
-from .common import (DEFAULT_MODEL, check_at_least, check_rule, check_rule_name,
-                     parse_board_spec, repo_path)
+from .common import (DEFAULT_MODEL, brain_from_flags, check_rule, check_rule_name,
+                     parse_board_spec)
 
 HELP = "play a game in the console against the trained model (or pure MCTS with --pure N)"
 DEFAULT_PURE_BOARD = "6x6x4"
@@ -35,14 +35,8 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     board = parse_board_spec(args.board)  # checked first: a typo should not wait for TensorFlow
-    check_at_least("--seed", args.seed, 0)
-    check_at_least("--pure", args.pure, 1)
-    check_at_least("--playouts", args.playouts, 1)
     check_rule_name(args.rule)
-    if args.pure is not None:
-        player = brain.pure_brain(args.pure, seed=args.seed)
-    else:
-        player = brain.net_brain(repo_path(args.model), args.playouts, seed=args.seed)
+    player = brain_from_flags(args)
     game = player.board or board
     if args.rule is not None:
         warning = check_rule(player, args.rule, game.n_in_row)
