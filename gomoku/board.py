@@ -4,8 +4,9 @@ Interface invariants (shared with the reference trainer, AlphaZero_Gomoku):
 - A move is ``row * width + col``; ``location_to_move`` returns -1 for a point off the board.
 - Players are ``PLAYER_1`` (1) and ``PLAYER_2`` (2); ``start_player`` 0 means player 1 moves first.
 - ``availables`` lists the empty points in increasing order and is empty exactly when the board is
-  full, as in the reference. It is not the list of legal moves: under renju black (PLAYER_1) may
-  not play its forbidden points, so the moves the player to move may play are ``legal_moves()``
+  full, as in the reference. It is not the list of legal moves: under renju black (the
+  ``first_player``, who moved first: PLAYER_1 unless ``start_player`` is 1) may not play its
+  forbidden points, so the moves the player to move may play are ``legal_moves()``
   (``legal_mask()``), which is ``availables`` under every other rule and for white. The searches
   use ``legal_mask``; ``availables`` keeps its meaning so that code written for the reference
   (which reads it as "empty points", e.g. for a full board) stays right.
@@ -130,21 +131,28 @@ class Board:
         self._check_on_board(move)
         if self.winner != DRAW:
             raise ValueError(f"move {move}: the game is over (player {self.winner} won)")
-        if self._renju_black() and is_forbidden(self.stones, self.width, self.height, move):
+        if self._renju_black() and is_forbidden(self.stones, self.width, self.height, move,
+                                                self.first_player):
             row, col = self.move_to_location(move)
             raise ValueError(f"move {move} (row {row}, col {col}) is forbidden to black under "
                              f"renju (an overline, a double four or a double three)")
         self.place(move, self.current_player)
 
+    @property
+    def first_player(self) -> int:
+        """The player who moves first (of ``start_player``): renju's black."""
+        return self.players[self.start_player]
+
     def _renju_black(self) -> bool:
-        return self.config.rule_code == RENJU and self.current_player == PLAYER_1
+        return self.config.rule_code == RENJU and self.current_player == self.first_player
 
     def legal_mask(self) -> np.ndarray:
         """bool [H*W]: the points the player to move may play (see the module docstring)."""
         if not self._renju_black():
             return self.stones == EMPTY
         mask = np.zeros(self.stones.shape[0], dtype=np.bool_)
-        legal_mask(self.stones, self.width, self.height, self.current_player, RENJU, mask)
+        legal_mask(self.stones, self.width, self.height, self.current_player, RENJU, mask,
+                   self.first_player)
         return mask
 
     def legal_moves(self) -> list[int]:
@@ -172,7 +180,7 @@ class Board:
         self.last_move = move
         self.move_count += 1
         if self.winner == DRAW and move_wins(self.stones, self.width, self.height, self.n_in_row,
-                                             move, self.config.rule_code):
+                                             move, self.config.rule_code, self.first_player):
             self.winner = player
         self.current_player = opponent(player)
 
@@ -185,7 +193,8 @@ class Board:
         if not self.availables:
             return True, DRAW
         if self._renju_black() and not has_legal_move(self.stones, self.width, self.height,
-                                                      PLAYER_1, RENJU):
+                                                      self.current_player, RENJU,
+                                                      self.first_player):
             return True, DRAW  # black cannot move: a draw (module docstring)
         return False, DRAW
 

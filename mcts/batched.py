@@ -115,6 +115,7 @@ class BatchedSearch:
         tree.root_player[i] = board.current_player
         tree.root_last[i] = board.last_move
         tree.root_count[i] = int(np.count_nonzero(board.stones))
+        tree.root_black[i] = board.first_player
         self._clear(i)
 
     def _clear(self, i: int) -> None:
@@ -139,7 +140,8 @@ class BatchedSearch:
         if child == T.NO_NODE:
             self._clear(i)
             if tree.root_count[i] == self.n_moves or move_wins(
-                    tree.root_stones[i], self.width, self.height, self.n_in_row, move, self.rule):
+                    tree.root_stones[i], self.width, self.height, self.n_in_row, move, self.rule,
+                    tree.root_black[i]):
                 tree.state[i, T.ROOT] = T.TERMINAL
         else:
             T.keep_subtree(tree, i, child, self._renumber)

@@ -93,10 +93,10 @@ def _select_action(stones, node, n_legal, c_puct, node_visits, children_visits,
 
 @numba.njit(cache=True, nogil=True)
 def search(root_stones, width, height, n_in_row, to_play, c_puct, n_playout, seed,
-           deadline=NO_DEADLINE, check_every=CLOCK_CHECK_EVERY, rule=FREESTYLE):
+           deadline=NO_DEADLINE, check_every=CLOCK_CHECK_EVERY, rule=FREESTYLE, black=PLAYER_1):
     """Run ``n_playout`` playouts from ``root_stones`` (int8 [H*W], read only), fewer if the
     ``deadline`` (a ``time.monotonic()`` value) passes first, under ``rule`` (a
-    ``gomoku.variants`` code).
+    ``gomoku.variants`` code; ``black``: the player who moved first, renju's black).
 
     Precondition: the game is not over at the root (``Board.game_end``: a legal point exists, no
     win) and ``to_play`` (1 or 2) is the player to move; ``n_playout`` >= 1, ``check_every`` >= 1.
@@ -157,13 +157,13 @@ def search(root_stones, width, height, n_in_row, to_play, c_puct, n_playout, see
         node, depth = ROOT, 0
         path_nodes[0] = ROOT
         while node_visits[node] > 0 and not node_terminal[node]:
-            masked = renju and player == PLAYER_1
+            masked = renju and player == black
             n_legal, row = n_empty, 0
             if masked:
                 row = node
                 if node_n_legal[node] == UNKNOWN:
                     node_n_legal[node] = legal_mask(stones, width, height, player, rule,
-                                                    node_legal[node])
+                                                    node_legal[node], black)
                 n_legal = node_n_legal[node]
                 if n_legal == 0:
                     node_terminal[node] = True  # black cannot move: a draw, value 0
@@ -179,7 +179,7 @@ def search(root_stones, width, height, n_in_row, to_play, c_puct, n_playout, see
                 child = node_count
                 node_count += 1
                 children_index[node, action] = child
-                if move_wins(stones, width, height, n_in_row, action, rule):
+                if move_wins(stones, width, height, n_in_row, action, rule, black):
                     node_terminal[child] = True
                     node_terminal_value[child] = -1.0  # the player to move has lost
                 elif n_empty == 0:
@@ -192,7 +192,7 @@ def search(root_stones, width, height, n_in_row, to_play, c_puct, n_playout, see
         if node_terminal[node]:
             value = np.float64(node_terminal_value[node])
         else:
-            value = random_rollout(stones, width, height, n_in_row, player, empties, rule)
+            value = random_rollout(stones, width, height, n_in_row, player, empties, rule, black)
         node_visits[node] += 1
         for d in range(depth - 1, -1, -1):
             value = -value
@@ -244,7 +244,7 @@ class MCTSPurePlayer:
                         Int(1).check("n_playout", self.n_playout),
                         int(self._rng.integers(SEED_BOUND)),
                         NO_DEADLINE if deadline is None else deadline, CLOCK_CHECK_EVERY,
-                        board.config.rule_code)
+                        board.config.rule_code, board.first_player)
         self.playouts = int(visits.sum()) + 1
         move = int(np.argmax(np.where(board.legal_mask(), visits, -1)))
         if not return_prob:

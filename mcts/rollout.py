@@ -9,16 +9,16 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from gomoku.rules import EMPTY, PLAYER_1, opponent
+from gomoku.rules import EMPTY, opponent
 from gomoku.variants import RENJU, is_forbidden, move_wins
 
 ROLLOUT_LIMIT = 1000  # moves; a rollout that reaches it counts as a draw (as in the reference)
 
 
 @numba.njit(cache=True, nogil=True)
-def random_rollout(stones, width, height, n_in_row, to_play, empties, rule):
+def random_rollout(stones, width, height, n_in_row, to_play, empties, rule, black):
     """Play uniformly random legal moves from ``stones`` to the end of the game under ``rule``
-    (a ``gomoku.variants`` code).
+    (a ``gomoku.variants`` code; ``black``: the player who moved first, renju's black).
 
     ``stones`` (int8 [H*W]) is the position with ``to_play`` to move and no win on it; it is
     overwritten with the rollout's stones. ``empties`` (int32 [H*W]) is scratch space.
@@ -41,9 +41,9 @@ def random_rollout(stones, width, height, n_in_row, to_play, empties, rule):
     mover = to_play
     for i in range(min(n_empty, ROLLOUT_LIMIT)):
         j = np.random.randint(i, n_empty)
-        if renju and mover == PLAYER_1:
+        if renju and mover == black:
             end = n_empty  # points i .. end - 1 are still to draw from
-            while is_forbidden(stones, width, height, empties[j]):
+            while is_forbidden(stones, width, height, empties[j], black):
                 end -= 1
                 move = empties[j]
                 empties[j] = empties[end]
@@ -55,7 +55,7 @@ def random_rollout(stones, width, height, n_in_row, to_play, empties, rule):
         empties[j] = empties[i]
         empties[i] = move
         stones[move] = mover
-        if move_wins(stones, width, height, n_in_row, move, rule):
+        if move_wins(stones, width, height, n_in_row, move, rule, black):
             return 1.0 if mover == to_play else -1.0
         mover = opponent(mover)
     return 0.0

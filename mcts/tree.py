@@ -21,7 +21,8 @@ under renju a node where black has no legal point is TERMINAL with DRAW_VALUE (f
 is expanded, as ``Board.game_end`` finds it).
 
 The root's position is ``root_stones``, ``root_player`` (to move), ``root_last`` (last move or -1)
-and ``root_count`` (stones on the board). A playout rebuilds the leaf position in ``stones``
+and ``root_count`` (stones on the board); ``root_black`` is the player who moved first in the
+tree's game (renju's black). A playout rebuilds the leaf position in ``stones``
 (int8 [G, A]) by playing the path's moves on a copy of the root's.
 """
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from gomoku.rules import EMPTY, PLAYER_1, opponent
+from gomoku.rules import EMPTY, opponent
 from gomoku.variants import RENJU, legal_mask, move_wins
 
 ROOT = 0
@@ -62,6 +63,7 @@ class Tree(NamedTuple):
     root_player: np.ndarray  # int8 [G]
     root_last: np.ndarray  # int32 [G]
     root_count: np.ndarray  # int32 [G]
+    root_black: np.ndarray  # int8 [G]: the player who moved first
 
     @property
     def capacity(self) -> int:
@@ -89,7 +91,8 @@ def new_tree(n_trees: int, capacity: int, n_moves: int) -> Tree:
         root_stones=np.zeros((g, a), np.int8),
         root_player=np.ones(g, np.int8),
         root_last=np.full(g, -1, np.int32),
-        root_count=np.zeros(g, np.int32))
+        root_count=np.zeros(g, np.int32),
+        root_black=np.ones(g, np.int8))
 
 
 def grown(tree: Tree, capacity: int) -> Tree:
@@ -184,7 +187,7 @@ def select_leaves(tree, trees, width, height, n_in_row, rule, c_puct,
                 tree.n_nodes[g] += 1
                 clear_node(tree, g, child, node, a)
                 tree.child_node[g, node, a] = child
-                if move_wins(board, width, height, n_in_row, a, rule):
+                if move_wins(board, width, height, n_in_row, a, rule, tree.root_black[g]):
                     tree.state[g, child] = TERMINAL
                     tree.terminal_value[g, child] = LOSS_VALUE
                 elif tree.root_count[g] + depth == n_moves:
@@ -228,8 +231,9 @@ def expand_and_backup(tree, trees, n_eval, eval_trees, priors, values, leaf_node
         g = eval_trees[k]
         node = leaf_node[g]
         board = stones[g]
-        masked = rule == RENJU and _leaf_player(tree, board, g, node) == PLAYER_1
-        if masked and legal_mask(board, width, height, PLAYER_1, rule, legal) == 0:
+        black = tree.root_black[g]
+        masked = rule == RENJU and _leaf_player(tree, board, g, node) == black
+        if masked and legal_mask(board, width, height, black, rule, legal, black) == 0:
             tree.state[g, node] = TERMINAL
             tree.terminal_value[g, node] = DRAW_VALUE
             leaf_value[g] = DRAW_VALUE

@@ -36,7 +36,7 @@ def parse_move(text: str, board: Board) -> tuple[int | None, str]:
     if board.stones[move] != EMPTY:
         return None, f"{row},{col} is taken"
     if not board.legal_mask()[move]:
-        return None, (f"{row},{col} is forbidden to {SYMBOLS[PLAYER_1]} under renju "
+        return None, (f"{row},{col} is forbidden to {SYMBOLS[board.first_player]} under renju "
                       f"(an overline, a double four or a double three)")
     return move, ""
 

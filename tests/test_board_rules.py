@@ -114,6 +114,20 @@ def test_a_move_wins_goes_on_or_is_forbidden_by_the_rule(name, rule):
     assert board.game_end() == expected, (name, rule)
 
 
+def test_renju_black_is_the_player_who_moved_first():
+    picture = CASES["black overline"][0].replace("X", "x").replace("O", "X").replace("x", "O")
+    board, move = position(picture, "renju")  # X started: X is black
+    assert move in board.legal_moves()
+    board = parse(picture.replace("*", "."), 5, start_player=1, rule="renju")  # O started
+    assert board.first_player == PLAYER_2 and board.current_player == PLAYER_2
+    assert move in board.availables and move not in board.legal_moves()
+    with pytest.raises(ValueError, match="forbidden to black"):
+        board.do_move(move)
+    board.do_move(board.location_to_move([0, 8]))  # then X (white) makes five
+    board.do_move(board.location_to_move([2, 2]))
+    assert board.game_end() == (True, PLAYER_1)
+
+
 def test_legal_moves_are_the_empty_points_except_black_under_renju():
     picture = CASES["black double four"][0]
     for rule in RULES:

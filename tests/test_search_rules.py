@@ -87,6 +87,18 @@ def test_pure_mcts_never_plays_or_visits_a_forbidden_point(seed):
     assert probs[~board.legal_mask()].sum() == 0
 
 
+def test_black_is_the_first_player_when_player_2_starts():
+    swapped = OVERLINE.replace("X", "x").replace("O", "X").replace("x", "O")
+    board = parse(swapped, 5, start_player=1, rule="renju")  # O started: O is black
+    assert board.first_player == PLAYER_2 and GAP not in board.legal_moves()
+    move, probs = MCTSPurePlayer(n_playout=200, seed=1).get_action(board, return_prob=1)
+    assert move in board.legal_moves() and probs[GAP] == 0
+    search = BatchedSearch(board.config, 1, SearchConfig(n_playout=32))
+    visits = search.search([board], freestyle_net(GAP))[0]
+    assert visits[GAP] == 0 and search.tree.child_prior[0, T.ROOT, GAP] == T.ILLEGAL_PRIOR
+    assert MCTSPlayer(evaluate=freestyle_net(GAP), n_playout=32).get_action(board) != GAP
+
+
 def test_pure_mcts_plays_the_one_legal_point():
     board = parse(ONE_LEGAL, 5, rule="renju")
     for seed in range(3):
@@ -97,13 +109,16 @@ def test_pure_mcts_plays_the_one_legal_point():
 def test_renju_rollouts_draw_black_only_on_legal_points():
     board = parse(ONE_LEGAL, 5, rule="renju")
     empties = np.zeros(36, np.int32)
-    for _ in range(20):
-        stones = board.stones.copy()
-        assert random_rollout(stones, 6, 6, 5, PLAYER_1, empties, RENJU) == 0.0
-        assert stones[LEGAL] == PLAYER_1 and stones[FORBIDDEN] == PLAYER_2
+    for black in (PLAYER_1, PLAYER_2):  # the same position with the colours swapped
+        white = 3 - black
+        for _ in range(10):
+            stones = np.where(board.stones == 0, 0, np.where(board.stones == 1, black, white))
+            stones = stones.astype(np.int8)
+            assert random_rollout(stones, 6, 6, 5, black, empties, RENJU, black) == 0.0
+            assert stones[LEGAL] == black and stones[FORBIDDEN] == white
     stuck = parse(STUCK, 5, rule="renju")  # black to move, both empty points forbidden
     stones = stuck.stones.copy()
-    assert random_rollout(stones, 6, 6, 5, PLAYER_1, empties, RENJU) == 0.0
+    assert random_rollout(stones, 6, 6, 5, PLAYER_1, empties, RENJU, PLAYER_1) == 0.0
     np.testing.assert_array_equal(stones, stuck.stones)
 
 

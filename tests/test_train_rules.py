@@ -19,16 +19,17 @@ class UniformNet:
         return np.full((n, h * w), 1.0 / (h * w), np.float32), np.zeros(n, np.float32)
 
 
-@pytest.mark.parametrize("rule", ["standard", "caro"])
-def test_match_games_are_judged_by_the_rule(rule):
-    config = BoardConfig(5, 5, 3, rule)
+@pytest.mark.parametrize("config", [BoardConfig(5, 5, 3, "standard"), BoardConfig(5, 5, 3, "caro"),
+                                    BoardConfig(7, 7, 5, "renju")])
+def test_match_games_are_judged_by_the_rule(config):
+    """Odd games are started by pure MCTS (player 2), black under renju then."""
     games = play_match_games(UniformNet(), config, SearchConfig(n_playout=8), n_games=4,
                              pure_playout=30, pure_c_puct=5.0, seed=3, threads=2)
     for g in games:
         board = Board.from_config(config)
         board.init_board(0 if g.first_player == 1 else 1)
         for t, move in enumerate(g.moves):
-            board.do_move(move)
+            board.do_move(move)  # raises on a point forbidden to the first player
             assert board.game_end()[0] == (t == len(g.moves) - 1)
         assert board.game_end() == (True, g.winner)
 
