@@ -31,6 +31,7 @@ from gomoku.rules import EMPTY, opponent
 from gomoku.variants import move_wins
 from gomoku.validation import Int, is_int
 
+from . import leaf_batch as LB
 from . import tree as T
 from .deadline import checked_deadline
 from .search_config import SearchConfig
@@ -84,6 +85,15 @@ class BatchedSearch:
         self._batches = [(np.zeros(g, np.int32), np.zeros((g, 4, self.height, self.width),
                                                           np.float32))
                          for _ in range(self.n_threads)]
+        self.leaf_batch = config.leaf_batch
+        # per thread, for leaf batching: each path's leaf position, tree, node and value, the
+        # paths evaluated and their rows
+        paths = g * self.leaf_batch if self.leaf_batch > 1 else 0
+        self._paths = [(np.zeros((paths, a), np.int8), np.zeros(paths, np.int32),
+                        np.zeros(paths, np.int32), np.zeros(paths, np.float32),
+                        np.zeros(paths, np.int32),
+                        np.zeros((paths, 4, self.height, self.width), np.float32))
+                       for _ in range(self.n_threads)]
         self._root_noise = np.zeros((g, a), np.float32)  # float32 [G, A]
         self._noise_pending = np.zeros(g, np.bool_)  # bool [G]: mix noise when the root expands
         self._renumber = np.zeros(self.tree.capacity, np.int32)  # int32 [C]
@@ -183,47 +193,51 @@ class BatchedSearch:
             self._root_noise[trees] = root_noise
             T.add_root_noise(self.tree, trees, self._root_noise, self._noise_pending, weight)
         parts = np.array_split(trees, min(self.n_threads, trees.size))
-        done = np.zeros(len(parts), np.int64)  # int64 [P]: steps run by each part
+        starts = np.cumsum([0] + [part.size for part in parts])  # part i: trees[starts[i]:..]
+        done = np.zeros(trees.size, np.int64)  # int64 [K]: playouts each tree received
         n_playout = self.config.n_playout
+        playouts = self._playouts if self.leaf_batch == 1 else self._playouts_virtual
         while done.max() < n_playout:
-            # without a deadline, one chunk of n_playout steps; with one, chunks that fit the
+            # without a deadline, one chunk of n_playout playouts; with one, chunks that fit the
             # trees' room (or CHUNK_STEPS, growing them), until a part stops at the deadline
             steps = n_playout - int(done.max())
             if deadline is not None:
                 room = self.tree.capacity - int(self.tree.n_nodes[trees].max())
                 steps = min(steps, max(room, CHUNK_STEPS))
-            self._ensure_capacity(trees, steps)
+            self._ensure_capacity(trees, steps + self.leaf_batch - 1)
             min_steps = max(MIN_STEPS - int(done.min()), 0)
-            args = [(evaluate, part, weight, i, steps, deadline, min_steps)
-                    for i, part in enumerate(parts)]
+            args = [(evaluate, part, weight, i, steps, deadline, min_steps,
+                     n_playout - done[starts[i]:starts[i + 1]]) for i, part in enumerate(parts)]
             if len(parts) == 1:
-                counts = [self._playouts(*args[0])]
+                counts = [playouts(*args[0])]
             else:
                 with ThreadPoolExecutor(len(parts)) as pool:
-                    counts = list(pool.map(lambda a: self._playouts(*a), args))
-            for i, (ran, calls, positions, seconds) in enumerate(counts):
-                done[i] += ran
+                    counts = list(pool.map(lambda a: playouts(*a), args))
+            for i, (ran, n_steps, stopped, calls, positions, seconds) in enumerate(counts):
+                done[starts[i]:starts[i + 1]] += ran
                 self.evaluate_calls += calls
                 self.evaluated_positions += positions
                 self.evaluate_seconds += seconds
-            self.steps += max(ran for ran, *_ in counts)
-            if min(ran for ran, *_ in counts) < steps:
+            self.steps += max(n_steps for _, n_steps, *_ in counts)
+            if any(stopped for _, _, stopped, *_ in counts):
                 break  # the deadline passed
-        return np.repeat(done, [part.size for part in parts])
+        return done
 
     def _playouts(self, evaluate, trees: np.ndarray, weight: float, part: int, n_steps: int,
-                  deadline: float | None, min_steps: int):
+                  deadline: float | None, min_steps: int, remaining: np.ndarray):
         """``n_steps`` lock-step playouts on ``trees`` with the buffers of thread ``part``, the
-        ones after the first ``min_steps`` only while ``deadline`` has not passed.
+        ones after the first ``min_steps`` only while ``deadline`` has not passed (one playout a
+        tree and step, so ``remaining``, each tree's playouts still to run, is not needed).
 
-        Returns (steps run, evaluator calls, positions evaluated, seconds inside the evaluator).
+        Returns (playouts of each tree int64 [K], steps run, whether the deadline stopped it,
+        evaluator calls, positions evaluated, seconds inside the evaluator).
         """
         tree = self.tree  # a run grows the trees only between calls of this
         eval_trees, states = self._batches[part]
         calls, positions, seconds = 0, 0, 0.0
         for step in range(n_steps):
             if deadline is not None and step >= min_steps and time.monotonic() >= deadline:
-                return step, calls, positions, seconds
+                return np.full(trees.size, step), step, True, calls, positions, seconds
             n_eval = T.select_leaves(tree, trees, self.width, self.height, self.n_in_row,
                                      self.rule, self.config.c_puct, self._stones, self._leaf_node,
                                      self._leaf_value, eval_trees, states)
@@ -238,7 +252,54 @@ class BatchedSearch:
             T.expand_and_backup(tree, trees, n_eval, eval_trees, priors, values, self._leaf_node,
                                 self._leaf_value, self._stones, self._root_noise,
                                 self._noise_pending, weight, self.width, self.height, self.rule)
-        return n_steps, calls, positions, seconds
+        return np.full(trees.size, n_steps), n_steps, False, calls, positions, seconds
+
+    def _playouts_virtual(self, evaluate, trees: np.ndarray, weight: float, part: int,
+                          n_playouts: int, deadline: float | None, min_playouts: int,
+                          remaining: np.ndarray):
+        """Leaf-batched steps (``mcts.leaf_batch``) on ``trees`` with the buffers of thread
+        ``part`` until each tree has ``n_playouts`` more playouts (up to ``leaf_batch - 1`` more)
+        or its ``remaining`` ones; once every tree has ``min_playouts``, only while ``deadline``
+        has not passed. A step walks ``min(leaf_batch, remaining)`` paths in a tree whatever the
+        chunk, so a deadline's chunks give the steps of the search without one.
+
+        Returns what ``_playouts`` does.
+        """
+        tree = self.tree  # a run grows the trees only between calls of this
+        buffers = self._paths[part]
+        stones, path_tree, leaf_node, leaf_value, eval_paths, states = buffers
+        ran = np.zeros(trees.size, np.int64)
+        walked = np.zeros(trees.size, np.int64)
+        calls, positions, seconds, step = 0, 0, 0.0, 0
+        try:
+            while True:
+                wanted = np.where(ran < n_playouts, remaining - ran, 0)
+                if not wanted.any():
+                    return ran, step, False, calls, positions, seconds
+                if deadline is not None and ran.min() >= min_playouts and \
+                        time.monotonic() >= deadline:
+                    return ran, step, True, calls, positions, seconds
+                n_paths, n_eval = LB.select_leaves_virtual(
+                    tree, trees, wanted, self.leaf_batch, self.width, self.height, self.n_in_row,
+                    self.rule, self.config.c_puct, stones, path_tree, leaf_node, leaf_value,
+                    eval_paths, states, walked)
+                priors, values = self._no_priors, self._no_values
+                if n_eval:
+                    start = time.perf_counter()
+                    priors, values = evaluate(states[:n_eval])
+                    seconds += time.perf_counter() - start
+                    calls += 1
+                    positions += n_eval
+                    priors, values = self._check_output(priors, values, n_eval)
+                LB.expand_and_backup_virtual(tree, n_paths, n_eval, eval_paths, priors, values,
+                                             path_tree, leaf_node, leaf_value, stones,
+                                             self._root_noise, self._noise_pending, weight,
+                                             self.width, self.height, self.rule)
+                ran += walked
+                step += 1
+        except BaseException:
+            tree.virtual[trees] = 0  # a failed step's walks are dropped with their virtual losses
+            raise
 
     def _check_output(self, priors, values, n: int):
         priors = np.ascontiguousarray(priors, dtype=np.float32)

@@ -77,12 +77,14 @@ class MCTSPlayer:
 
     Give exactly one of ``policy_value_fn`` (the reference's, positional) and ``evaluate=``
     (batched, faster): ``MCTSPlayer(net.policy_value_fn)`` and ``MCTSPlayer(evaluate=net.evaluate)``
-    search the same tree. ``playouts`` is the number of playouts the last ``get_action`` ran
-    (0 before the first).
+    search the same tree. ``leaf_batch`` > 1 evaluates that many leaves a network call, walked
+    with virtual loss (``mcts.leaf_batch``): faster per playout, not the same tree.
+    ``playouts`` is the number of playouts the last ``get_action`` ran (0 before the first).
     """
 
     def __init__(self, policy_value_fn=None, c_puct=5, n_playout=400, is_selfplay=0, *,
-                 evaluate=None, seed=0, dirichlet_alpha=0.3, dirichlet_weight=0.25):
+                 evaluate=None, seed=0, dirichlet_alpha=0.3, dirichlet_weight=0.25,
+                 leaf_batch=1):
         if (policy_value_fn is None) == (evaluate is None):
             raise ValueError("MCTSPlayer needs exactly one of policy_value_fn and evaluate=")
         for name, fn in (("policy_value_fn", policy_value_fn), ("evaluate", evaluate)):
@@ -90,7 +92,7 @@ class MCTSPlayer:
                 raise ValueError(f"{name} must be callable, got {type(fn).__name__}")
         self.config = SearchConfig(c_puct=c_puct, n_playout=n_playout, seed=seed,
                                    dirichlet_alpha=dirichlet_alpha,
-                                   dirichlet_weight=dirichlet_weight)
+                                   dirichlet_weight=dirichlet_weight, leaf_batch=leaf_batch)
         self._policy_value_fn = policy_value_fn
         self._is_selfplay = bool(is_selfplay)
         self._rng = game_rng(self.config.seed, 0)

@@ -10,6 +10,7 @@ from typing import Callable
 
 import mcts
 from gomoku import BoardConfig, InputError
+from mcts.search_config import MAX_LEAF_BATCH
 
 from . import run_config
 
@@ -62,14 +63,17 @@ def pure_brain(playouts: int, seed: int | None = None) -> Brain:
 
 
 def net_brain(path: Path, playouts: int, n_in_row: int | None = None,
-              seed: int | None = None) -> Brain:
+              seed: int | None = None, leaf_batch: int = 1) -> Brain:
     """The net saved at ``path`` searching ``playouts`` PUCT playouts a move (at most, with a
-    deadline); its game is the one the file records (see ``model_game``).
+    deadline), ``leaf_batch`` leaves a network call (``mcts.leaf_batch``; 1: the exact search);
+    its game is the one the file records (see ``model_game``).
 
     Imports TensorFlow. Raises InputError for a bad count or an unusable model file.
     """
     if playouts < 1:
         raise InputError(f"the net needs a positive playout count, got {playouts}")
+    if not 1 <= leaf_batch <= MAX_LEAF_BATCH:
+        raise InputError(f"the leaf batch must be from 1 to {MAX_LEAF_BATCH}, got {leaf_batch}")
     if not path.exists():
         raise InputError(f"model {path} not found (train one with `gomoku-zero train`, "
                          f"or play pure MCTS with --pure 1000)")
@@ -83,8 +87,10 @@ def net_brain(path: Path, playouts: int, n_in_row: int | None = None,
     def make_net_player(board_config: BoardConfig):
         # evaluation play: a new noiseless tree every move, searched on the net's batched path
         return mcts.MCTSPlayer(evaluate=pvnet.evaluate, c_puct=C_PUCT, n_playout=playouts,
+                               leaf_batch=leaf_batch,
                                seed=0 if seed is None else seed)
-    label = f"net {path.name} {board.label} ({playouts} playouts)"
+    batch = f", leaf batch {leaf_batch}" if leaf_batch > 1 else ""
+    label = f"net {path.name} {board.label} ({playouts} playouts{batch})"
     return Brain(label, board, make_net_player, pvnet)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from gomoku import BoardConfig, InputError
 from gomoku.board_config import RULES
+from mcts.search_config import MAX_LEAF_BATCH
 
 from pipeline import brain, run_config
 
@@ -85,12 +86,25 @@ def check_games_per_pairing(flag: str, value: int) -> None:
                          f"got {value}")
 
 
+def add_leaf_batch_flag(parser) -> None:
+    parser.add_argument("--leaf-batch", type=int, default=1, metavar="L",
+                        help=f"leaves the net's search evaluates a network call, walked with "
+                             f"virtual loss (1 to {MAX_LEAF_BATCH}; 1: the exact search, 8: "
+                             f"faster playouts)")
+
+
 def brain_from_flags(args, n_in_row: int | None = None) -> brain.Brain:
-    """The player that ``--pure N`` or ``--model PATH --playouts N`` (with ``--seed``) choose."""
+    """The player that ``--pure N`` or ``--model PATH --playouts N --leaf-batch L`` (with
+    ``--seed``) choose."""
     check_at_least("--seed", args.seed, 0)
     check_at_least("--pure", args.pure, 1)
     check_at_least("--playouts", args.playouts, 1)
+    if not 1 <= args.leaf_batch <= MAX_LEAF_BATCH:
+        raise UsageError(f"--leaf-batch must be from 1 to {MAX_LEAF_BATCH}, "
+                         f"got {args.leaf_batch}")
     if args.pure is not None:
+        if args.leaf_batch != 1:
+            raise UsageError("--leaf-batch is for a net's search; pure MCTS has no network calls")
         return brain.pure_brain(args.pure, seed=args.seed)
     return brain.net_brain(repo_path(args.model), args.playouts, n_in_row=n_in_row,
-                           seed=args.seed)
+                           seed=args.seed, leaf_batch=args.leaf_batch)

@@ -8,8 +8,8 @@ from gomoku.board_config import RULES
 
 from pipeline import console
 
-from .common import (DEFAULT_MODEL, brain_from_flags, check_rule, check_rule_name,
-                     parse_board_spec)
+from .common import (DEFAULT_MODEL, add_leaf_batch_flag, brain_from_flags, check_rule,
+                     check_rule_name, parse_board_spec)
 
 HELP = "play a game in the console against the trained model (or pure MCTS with --pure N)"
 DEFAULT_PURE_BOARD = "6x6x4"
@@ -29,6 +29,7 @@ def add_arguments(parser) -> None:
                              "model's; freestyle with --pure); "
                              "a freestyle net also plays standard and caro, with a warning")
     parser.add_argument("--human-first", action="store_true", help="you play X and move first")
+    add_leaf_batch_flag(parser)
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the player (pure MCTS rollouts; the net's ties)")
 
