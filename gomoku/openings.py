@@ -38,13 +38,14 @@ import numpy as np
 
 from .board import Board
 from .symmetry import symmetry_indices, transform_planes
+from .validation import InputError
 
 CENTRE_RADIUS = 2  # random openings start in the square of this radius around the centre
 ENUMERATE_LIMIT = 20_000  # up to this many placements in a square, list them all
-_NUMBER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?[0-9]{1,12}")  # longer is off any board (and int() refuses 4301+)
 
 
-class OpeningsError(ValueError):
+class OpeningsError(InputError):
     """A bad opening, openings file or request (the message is one line naming what is wrong)."""
 
 
@@ -188,6 +189,9 @@ def random_openings(width: int, height: int, n_in_row: int, n_stones: int, count
     while True:
         cells = _square(width, height, radius)
         whole = len(cells) == width * height
+        if len(cells) < n_stones:  # too small to hold them (the whole board always does)
+            radius += 1
+            continue
         first = (n_stones + 1) // 2
         placements = comb(len(cells), first) * comb(len(cells) - first, n_stones // 2)
         if placements <= ENUMERATE_LIMIT:

@@ -9,6 +9,7 @@ which normalises each value (an int where a float is asked becomes a float) and 
 from __future__ import annotations
 
 import math
+import reprlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,24 @@ class FieldError(InputError):
         return FieldError(f"{section}.{self.field}", self.problem)
 
 
+_SHOWN = reprlib.Repr()  # 3 levels, 6 items a list, 4 a dict, 60 characters a string, ...
+_SHOWN.maxlevel, _SHOWN.maxstring, _SHOWN.maxother = 3, 60, 60
+MAX_SHOWN = 200  # characters
+
+
+def shown(value) -> str:
+    """``repr(value)`` cut to a few nested levels, items and characters: a message quoting a value
+    stays one short line whatever its size (YAML aliases make a 1 KB value of 10^9 items, and a
+    hexadecimal YAML int can have more digits than Python writes in decimal)."""
+    try:
+        text = _SHOWN.repr(value)
+    except ValueError:  # an int beyond sys.get_int_max_str_digits(), or a list holding one
+        if isinstance(value, int):
+            return f"an int of {value.bit_length()} bits"
+        return f"a {type(value).__name__} holding an int too long to show"
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "..."
+
+
 def is_int(value) -> bool:
     return not isinstance(value, bool) and isinstance(value, (int, np.integer))
 
@@ -51,12 +70,12 @@ class Int:
 
     def check(self, name: str, value) -> int:
         if not is_int(value):
-            raise FieldError(name, f"must be int, got {type(value).__name__} {value!r}")
+            raise FieldError(name, f"must be int, got {type(value).__name__} {shown(value)}")
         if value < self.low:
             what = "a positive integer" if self.low == 1 else f"an integer >= {self.low}"
-            raise FieldError(name, f"must be {what}, got {value!r}")
+            raise FieldError(name, f"must be {what}, got {shown(value)}")
         if self.high is not None and value > self.high:
-            raise FieldError(name, f"must be at most {self.high}, got {value!r}")
+            raise FieldError(name, f"must be at most {self.high}, got {shown(value)}")
         return int(value)
 
 
@@ -70,7 +89,7 @@ class Float:
 
     def check(self, name: str, value) -> float:
         if not is_number(value):
-            raise FieldError(name, f"must be a number, got {type(value).__name__} {value!r}")
+            raise FieldError(name, f"must be a number, got {type(value).__name__} {shown(value)}")
         value = float(value)
         above = value >= self.low if self.low_included else value > self.low
         if not math.isfinite(value) or not above:
@@ -88,7 +107,7 @@ class Fraction:
 
     def check(self, name: str, value) -> float:
         if not is_number(value) or not 0.0 <= value <= 1.0:
-            raise FieldError(name, f"must be in [0, 1], got {value!r}")
+            raise FieldError(name, f"must be in [0, 1], got {shown(value)}")
         return float(value)
 
 
@@ -96,7 +115,7 @@ class Fraction:
 class Bool:
     def check(self, name: str, value) -> bool:
         if not isinstance(value, (bool, np.bool_)):
-            raise FieldError(name, f"must be bool, got {type(value).__name__} {value!r}")
+            raise FieldError(name, f"must be bool, got {type(value).__name__} {shown(value)}")
         return bool(value)
 
 
@@ -108,7 +127,7 @@ class Choice:
 
     def check(self, name: str, value) -> str:
         if value not in self.options:
-            raise FieldError(name, f"must be one of {', '.join(self.options)}, got {value!r}")
+            raise FieldError(name, f"must be one of {', '.join(self.options)}, got {shown(value)}")
         return value
 
 

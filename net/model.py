@@ -11,13 +11,8 @@ import keras
 from gomoku.board_config import BoardConfig
 from gomoku.validation import is_int
 
-from net.net_config import state_shape
-
-# filters of the three shared 3x3 convolutions, as in the TF1 model
-TRUNK_FILTERS = (32, 64, 128)
-POLICY_FILTERS = 4
-VALUE_FILTERS = 2
-VALUE_HIDDEN = 64
+from net.net_config import (POLICY_FILTERS, TRUNK_FILTERS, VALUE_FILTERS, VALUE_HIDDEN,
+                            state_shape)
 SEED_MODULUS = 2**62  # layer seeds stay in Keras' int64 range
 
 

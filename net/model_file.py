@@ -107,7 +107,7 @@ def _game(path: str, entry, board_size) -> tuple[BoardConfig, NetConfig]:
     try:
         game = json.loads(str(entry))
         board, net = BoardConfig(**game["board"]), NetConfig(**game["net"])
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:  # JSON nested too deep
         raise ModelFileError(f"{path}: its '{GAME_KEY}' entry is not a valid game "
                              f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") \
             from None

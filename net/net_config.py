@@ -7,6 +7,11 @@ from gomoku.validation import FieldError, Float, check_fields
 
 N_INPUT_PLANES = 4  # own stones, opponent stones, last move, first-player-to-move plane
 MAX_NET_SIDE = 32  # the policy head's dense layer grows with (H*W)^2: 4*1024^2 floats at 32x32
+# the architecture (net/model.py builds it in Keras, net/numpy_net.py runs it in NumPy)
+TRUNK_FILTERS = (32, 64, 128)  # the three shared 3x3 convolutions, as in the TF1 model
+POLICY_FILTERS = 4
+VALUE_FILTERS = 2
+VALUE_HIDDEN = 64
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,10 @@ from . import run_config
 
 C_PUCT = 5.0  # the reference's, for both searches
 WARNED_RULES = ("standard", "caro")  # rules a freestyle net plays, with a warning
+# how a net brain runs its net: "tensorflow" (net.PolicyValueNet, the trainer's net) or "light"
+# (net.numpy_net.NumpyNet: the same forward pass in NumPy from the model file's weights, without
+# TensorFlow; the Gomocup engine's default, see docs/play.md "Gomocup limits")
+RUNTIMES = ("tensorflow", "light")
 
 
 @dataclass
@@ -26,7 +30,8 @@ class Brain:
     at least ``n_in_row`` points a side); ``make_player(board_config)`` returns a fresh player
     with the reference interface, whose ``get_action(board, deadline=None)`` -> move stops its
     search at a ``time.monotonic()`` deadline and sets ``playouts`` to the playouts it ran.
-    ``net`` is the PolicyValueNet of a net brain (None for pure MCTS).
+    ``net`` is the net of a net brain (None for pure MCTS): a PolicyValueNet, or a NumpyNet
+    for the light runtime; both have ``board`` and ``evaluate(states) -> (priors, values)``.
     """
 
     label: str
@@ -63,26 +68,32 @@ def pure_brain(playouts: int, seed: int | None = None) -> Brain:
 
 
 def net_brain(path: Path, playouts: int, n_in_row: int | None = None,
-              seed: int | None = None, leaf_batch: int = 1) -> Brain:
+              seed: int | None = None, runtime: str = "tensorflow",
+              leaf_batch: int = 1) -> Brain:
     """The net saved at ``path`` searching ``playouts`` PUCT playouts a move (at most, with a
     deadline), ``leaf_batch`` leaves a network call (``mcts.leaf_batch``; 1: the exact search);
     its game is the one the file records (see ``model_game``).
 
-    Imports TensorFlow. Raises InputError for a bad count or an unusable model file.
+    ``runtime`` (one of RUNTIMES) says what runs the net: "tensorflow" imports TensorFlow;
+    "light" never does (same priors and values within 1e-4, a fifth of the memory). Raises
+    InputError for a bad count, runtime or an unusable model file.
     """
     if playouts < 1:
         raise InputError(f"the net needs a positive playout count, got {playouts}")
     if not 1 <= leaf_batch <= MAX_LEAF_BATCH:
         raise InputError(f"the leaf batch must be from 1 to {MAX_LEAF_BATCH}, got {leaf_batch}")
+    if runtime not in RUNTIMES:
+        raise InputError(f"unknown runtime {runtime!r} (one of {', '.join(RUNTIMES)})")
     if not path.exists():
         raise InputError(f"model {path} not found (train one with `gomoku-zero train`, "
                          f"or play pure MCTS with --pure 1000)")
-    import net
+    from net.model_file import read_model_file
     try:
-        pvnet = net.PolicyValueNet.from_model_file(path)
+        recorded = read_model_file(path).board  # None in a v1 file
+        pvnet = load_net(path, runtime)
     except ValueError as exc:
         raise InputError(f"cannot load model {path}: {exc}") from None
-    board = model_game(path, pvnet.board, pvnet.board_width, pvnet.board_height, n_in_row)
+    board = model_game(path, recorded, pvnet.board_width, pvnet.board_height, n_in_row)
 
     def make_net_player(board_config: BoardConfig):
         # evaluation play: a new noiseless tree every move, searched on the net's batched path
@@ -92,6 +103,15 @@ def net_brain(path: Path, playouts: int, n_in_row: int | None = None,
     batch = f", leaf batch {leaf_batch}" if leaf_batch > 1 else ""
     label = f"net {path.name} {board.label} ({playouts} playouts{batch})"
     return Brain(label, board, make_net_player, pvnet)
+
+
+def load_net(path: Path, runtime: str = "tensorflow"):
+    """The net saved at ``path`` on ``runtime`` (see RUNTIMES); ValueError if unusable."""
+    if runtime == "light":
+        from net.numpy_net import NumpyNet
+        return NumpyNet.from_model_file(path)
+    import net
+    return net.PolicyValueNet.from_model_file(path)
 
 
 def model_game(path: Path, recorded: BoardConfig | None, width: int, height: int,

@@ -101,7 +101,7 @@ def decode(data_or_path) -> tuple[dict[str, np.ndarray], dict]:
         raise CheckpointError("checksum mismatch")
     try:
         meta = json.loads(meta_bytes)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past Python's recursion limit
         raise CheckpointError("metadata is not JSON") from None
     if not isinstance(meta, dict):
         raise CheckpointError("metadata is not a JSON object")

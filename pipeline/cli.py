@@ -32,8 +32,16 @@ COMMANDS: dict[str, str] = {
 }
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser (its sub-command parsers too), with a flag error as one line
+    ``PROG: error: MESSAGE`` and exit code 2, like all bad input; ``--help`` shows the usage."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="gomoku-zero",
         description="AlphaZero-style self-play Gomoku trainer on TensorFlow 2.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
@@ -70,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 def pbrain_main(argv: list[str] | None = None) -> int:
     """Entry point of `pbrain-gomoku-zero`: the Gomocup protocol engine (`gomoku-zero pbrain`)."""
     module = importlib.import_module(COMMANDS["pbrain"])
-    parser = argparse.ArgumentParser(prog="pbrain-gomoku-zero", description=module.HELP,
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = ArgumentParser(prog="pbrain-gomoku-zero", description=module.HELP,
+                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     module.add_arguments(parser)
     return _run(module, parser.parse_args(argv), "pbrain-gomoku-zero")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from gomoku.board_config import MAX_SIDE, BoardConfig
+from gomoku.board_config import BoardConfig
 from gomoku.openings import OpeningsError, random_openings
 from gomoku.validation import Bool, FieldError, Float, InputError, Int, check_fields
 from mcts.search_config import MAX_PLAYOUTS, SearchConfig
@@ -23,6 +23,8 @@ from net.net_config import NetConfig, check_net_board
 
 RUN_CONFIG_FILE = "config.yaml"  # the resolved config in a run directory
 MAX_GAMES = 10**8
+MAX_MATCH_GAMES = 1000
+MAX_OPENING_STONES = 12
 BUFFER_BYTES_PER_POINT = 5  # a position holds a uint8 [4, H, W] state and float32 [H*W] probs
 MAX_BUFFER_BYTES = 8 << 30
 # keys that moved: where they are now
@@ -93,10 +95,12 @@ class EvaluationConfig:
         if not isinstance(self.search, SearchConfig):
             raise FieldError("search", f"must be a SearchConfig, got {type(self.search).__name__}")
         playouts = Int(1, MAX_PLAYOUTS)
-        check_fields(self, check_freq=Int(1, MAX_GAMES), n_games=Int(1, 10**5),
+        # a periodic match of at most MAX_MATCH_GAMES, from openings of a few stones: checking
+        # that its openings exist (Config) then stays quick
+        check_fields(self, check_freq=Int(1, MAX_GAMES), n_games=Int(1, MAX_MATCH_GAMES),
                      pure_c_puct=Float(high=1e6), pure_playout=playouts,
                      pure_playout_step=playouts, pure_playout_max=playouts,
-                     openings=Int(0, MAX_SIDE * MAX_SIDE), gate=Bool())
+                     openings=Int(0, MAX_OPENING_STONES), gate=Bool())
         if self.gate and not self.openings:
             raise FieldError("gate", "needs openings > 0: two nets searching without noise "
                                      "replay the same two games from the empty board")
@@ -213,4 +217,10 @@ def load(path) -> Config:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"config {path} is not valid YAML{where}") from None
+    except Exception as exc:  # PyYAML's constructors raise many types on bad text: ValueError
+        # (a date 2001-02-30), AttributeError (!!timestamp 'x'), IndexError (!!int ''),
+        # RecursionError (nesting past Python's recursion limit)
+        detail = (str(exc).splitlines() or [""])[0][:200]
+        raise ConfigError(f"config {path} is not valid YAML ({type(exc).__name__}: {detail})") \
+            from None
     return from_dict(data)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from gomoku.openings import random_openings
-from gomoku.validation import InputError
+from gomoku.validation import Float, Fraction, InputError, Int, check_fields, is_int
 from net.model_file import write_model_file
 
 from . import checkpoint, log_lines, run_directory
@@ -86,6 +86,11 @@ class Progress:
     best_win_ratio: float = 0.0
     pure_playout: int = 0
     elapsed: float = 0.0  # seconds of training, summed over resumes
+
+    def __post_init__(self):  # a checkpoint's record is checked as it is read
+        at_least_0 = Float(0.0, low_included=True)
+        check_fields(self, batch=Int(0), n_updates=Int(0), updates_owed=at_least_0,
+                     best_win_ratio=Fraction(), pure_playout=Int(0), elapsed=at_least_0)
 
 
 class StopRequested:
@@ -187,7 +192,8 @@ class TrainingRun:
         generations and metrics dropped. A run stopped before its first checkpoint starts again
         from the beginning (the same games, as the seeds are in the config). Raises
         checkpoint.NoCheckpointError when there are checkpoints but none loads, and ResumeError
-        when the checkpoint's format is unknown or its config differs from this run's (other
+        (before any file is changed) when the checkpoint's format is unknown, its metadata is
+        malformed, or its config differs from this run's (other
         than RESUMABLE_CHANGES, unless ``accept_config_changes``; never in the board).
         """
         directory = self.run_dir / CHECKPOINT_DIR
@@ -237,6 +243,13 @@ class TrainingRun:
         for key in ("progress", "lr_multiplier", "numpy_rng", "config"):
             if key not in meta:
                 raise ResumeError(f"{path.name} has no {key!r} in its metadata")
+        for key in ("progress", "config", "tensorboard"):
+            if not isinstance(meta.get(key, {}), dict):
+                raise ResumeError(f"{path.name}: its {key!r} record is not a mapping")
+        sizes = [meta.get("log_bytes", 0), *meta.get("tensorboard", {}).values()]
+        if not all(is_int(size) and size >= 0 for size in sizes):
+            raise ResumeError(f"{path.name}: its file sizes ('log_bytes', 'tensorboard') are "
+                              f"not all byte counts")
         if set(meta["progress"]) != set(vars(Progress())):
             raise ResumeError(f"{path.name}: its progress record has other fields "
                               f"({', '.join(sorted(meta['progress']))})")

@@ -10,10 +10,11 @@ batches the search sends; search figures exclude those raw calls.
 
 Per leaf batch: playouts/s, network positions/s in the search and raw, their ratio, the mean
 batch, the share of search wall time inside ``evaluate``, and playouts/s over leaf batch 1 of
-this run. Prints one JSON document, then a table.
+this run. ``--runtime light`` runs the same untrained weights on the engine's NumPy net
+(``net.numpy_net``) instead of TensorFlow's. Prints one JSON document, then a table.
 
     python scripts/bench_single_game.py [--quick] [--board 8x8x5] [--leaf-batches 1,8,16]
-                                        [--playouts 400] [--positions 4]
+                                        [--playouts 400] [--positions 4] [--runtime tensorflow]
 """
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ import argparse
 import json
 import os
 import platform
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -101,6 +104,7 @@ def main() -> None:
     parser.add_argument("--positions", type=int, default=4, help="positions searched per setting")
     parser.add_argument("--quick", action="store_true", help="200 playouts on 2 positions")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--runtime", choices=("tensorflow", "light"), default="tensorflow")
     args = parser.parse_args()
     if args.quick:
         args.playouts, args.positions = 200, 2
@@ -109,10 +113,16 @@ def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from net import PolicyValueNet  # TensorFlow loads here, after the arguments are checked
 
-    evaluate = PolicyValueNet(board[0], board[1], seed=args.seed).evaluate
-    rows = bench(evaluate, board, leaf_batches, args.playouts, args.positions, args.seed)
+    net = PolicyValueNet(board[0], board[1], seed=args.seed)
+    if args.runtime == "light":
+        from net.numpy_net import NumpyNet
+        with tempfile.TemporaryDirectory() as folder:
+            net.save_model(Path(folder) / "untrained.model")
+            net = NumpyNet.from_model_file(Path(folder) / "untrained.model")
+    rows = bench(net.evaluate, board, leaf_batches, args.playouts, args.positions, args.seed)
     doc = {
         "benchmark": "one game's search (G = 1) by leaf batch vs raw network, untrained net",
+        "runtime": args.runtime,
         "ratios": "within this run: search over the raw net at the same batches; playouts/s "
                   "over the smallest leaf batch",
         "python": platform.python_version(), "numpy": np.__version__,

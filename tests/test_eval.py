@@ -1,29 +1,15 @@
 """The match against pure MCTS: alternating starts, batched net searches, reproducible results."""
-import numpy as np
 
 from gomoku import DRAW, Board, BoardConfig
 from mcts import SearchConfig
 from pipeline.evaluator import NET_PLAYER, PURE_PLAYER, play_match, play_match_games
-
-
-class UniformNet:
-    """An evaluator with uniform priors and value 0; records the batch sizes it is called with."""
-
-    def __init__(self, n_moves):
-        self.n_moves = n_moves
-        self.batches = []
-
-    def evaluate(self, states):
-        self.batches.append(len(states))
-        return (np.full((len(states), self.n_moves), 1.0 / self.n_moves, np.float32),
-                np.zeros(len(states), np.float32))
-
+from evaluators import UniformNet
 
 BOARD = BoardConfig(width=4, height=4, n_in_row=3)
 
 
 def _games(seed, net=None, n_games=6):
-    net = net or UniformNet(16)
+    net = net or UniformNet(BOARD)
     return play_match_games(net, BOARD, SearchConfig(n_playout=16), n_games=n_games,
                             pure_playout=60, pure_c_puct=5.0, seed=seed, threads=2)
 
@@ -42,7 +28,7 @@ def test_games_alternate_who_starts_and_follow_the_rules():
 
 
 def test_net_moves_of_all_waiting_games_are_one_batched_search():
-    net = UniformNet(16)
+    net = UniformNet(BOARD)
     _games(seed=2, net=net)
     # three games wait for the net at every step at the start: batches of 3 rows
     assert max(net.batches) == 3
@@ -53,7 +39,7 @@ def test_a_match_is_reproducible_from_its_seed():
 
 
 def test_pure_mcts_beats_a_net_that_knows_nothing():
-    wins, losses, ties = play_match(UniformNet(16), BOARD, SearchConfig(n_playout=2), n_games=4,
+    wins, losses, ties = play_match(UniformNet(BOARD), BOARD, SearchConfig(n_playout=2), n_games=4,
                                     pure_playout=400, pure_c_puct=5.0, seed=0)
     assert wins + losses + ties == 4
     assert losses >= 3

@@ -5,7 +5,6 @@ import shlex
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from gomoku import PLAYER_1, Board, BoardConfig
@@ -15,6 +14,7 @@ from pipeline import cli, match
 from pipeline.evaluator import NET_PLAYER, PURE_PLAYER, play_match_games
 from pipeline.gomocup_manager import EngineProcess
 from pipeline.players import NetPlayer, PurePlayer, RandomPlayer, parse_spec
+from evaluators import UniformNet
 
 REPO = Path(__file__).resolve().parent.parent
 FAKE_ENGINE = Path(__file__).resolve().parent / "fake_engine.py"
@@ -31,19 +31,6 @@ class Recording(RandomPlayer):
     def moves(self, games):
         self.asked += [(g.index, g.board.get_current_player()) for g in games]
         return super().moves(games)
-
-
-class UniformNet:
-    """A stand-in net: uniform priors, value 0; notes the batch size of every call."""
-
-    def __init__(self, board):
-        self.board = board
-        self.batches = []
-
-    def evaluate(self, states):
-        self.batches.append(len(states))
-        n = self.board.n_moves
-        return np.full((len(states), n), 1.0 / n, np.float32), np.zeros(len(states), np.float32)
 
 
 def replay(board_config, record):

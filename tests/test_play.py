@@ -137,6 +137,20 @@ def test_a_saved_net_plays_the_game_its_file_records(tmp_path):
         brains.net_brain(tmp_path / "none", 20)
 
 
+def test_a_v1_net_brain_plays_the_rule_of_the_run_config_beside_it(tmp_path):
+    from net import PolicyValueNet
+    PolicyValueNet(6, 6, seed=0).save_model(tmp_path / "v2.model")
+    with np.load(tmp_path / "v2.model") as npz:
+        entries = {k: npz[k] for k in npz.files if k != "game"}
+    entries["format"] = np.array("gomoku-zero policy-value net v1")
+    with open(tmp_path / "best_policy.model", "wb") as f:
+        np.savez(f, **entries)
+    (tmp_path / "config.yaml").write_text("board: {width: 6, height: 6, n_in_row: 4}\n")
+    for runtime in ("tensorflow", "light"):
+        assert brains.net_brain(tmp_path / "best_policy.model", 20, runtime=runtime).board == \
+            BoardConfig(6, 6, 4)
+
+
 def test_a_v1_model_file_gets_its_rule_from_the_run_config_beside_it(tmp_path):
     """v1 files record only their size: the run's config.yaml beside them gives the rule."""
     assert brains.model_game(tmp_path / "m", None, 6, 6) == BoardConfig(6, 6, 5)  # Gomocup's

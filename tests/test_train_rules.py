@@ -1,7 +1,6 @@
 """Training and its match under a rule other than freestyle: the tiny config with board.rule."""
 from pathlib import Path
 
-import numpy as np
 import pytest
 import yaml
 
@@ -10,20 +9,16 @@ from mcts import SearchConfig
 from pipeline import cli
 from pipeline.evaluator import play_match_games
 
+from evaluators import UniformNet
+
 REPO = Path(__file__).resolve().parent.parent
-
-
-class UniformNet:
-    def evaluate(self, states):
-        n, _, h, w = states.shape
-        return np.full((n, h * w), 1.0 / (h * w), np.float32), np.zeros(n, np.float32)
 
 
 @pytest.mark.parametrize("config", [BoardConfig(5, 5, 3, "standard"), BoardConfig(5, 5, 3, "caro"),
                                     BoardConfig(7, 7, 5, "renju")])
 def test_match_games_are_judged_by_the_rule(config):
     """Odd games are started by pure MCTS (player 2), black under renju then."""
-    games = play_match_games(UniformNet(), config, SearchConfig(n_playout=8), n_games=4,
+    games = play_match_games(UniformNet(config), config, SearchConfig(n_playout=8), n_games=4,
                              pure_playout=30, pure_c_puct=5.0, seed=3, threads=2)
     for g in games:
         board = Board.from_config(config)

@@ -95,7 +95,7 @@ def add_leaf_batch_flag(parser) -> None:
 
 def brain_from_flags(args, n_in_row: int | None = None) -> brain.Brain:
     """The player that ``--pure N`` or ``--model PATH --playouts N --leaf-batch L`` (with
-    ``--seed``) choose."""
+    ``--seed`` and ``--runtime``, TensorFlow without it) choose."""
     check_at_least("--seed", args.seed, 0)
     check_at_least("--pure", args.pure, 1)
     check_at_least("--playouts", args.playouts, 1)
@@ -107,4 +107,5 @@ def brain_from_flags(args, n_in_row: int | None = None) -> brain.Brain:
             raise UsageError("--leaf-batch is for a net's search; pure MCTS has no network calls")
         return brain.pure_brain(args.pure, seed=args.seed)
     return brain.net_brain(repo_path(args.model), args.playouts, n_in_row=n_in_row,
-                           seed=args.seed, leaf_batch=args.leaf_batch)
+                           seed=args.seed, runtime=getattr(args, "runtime", "tensorflow"),
+                           leaf_batch=args.leaf_batch)

@@ -25,6 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--games", type=int, default=10,
                         help="games, alternating who starts (the model starts the first)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the pure MCTS players")
+    parser.add_argument("--runtime", choices=brain.RUNTIMES, default="tensorflow",
+                        help="what runs the net: tensorflow (the trainer's net) or light "
+                             "(NumPy, without TensorFlow; the same priors and values)")
 
 
 def run(args) -> int:
@@ -33,7 +36,7 @@ def run(args) -> int:
         check_at_least(f"--{flag.replace('_', '-')}", getattr(args, flag), low)
     search = SearchConfig(n_playout=args.playouts, c_puct=args.c_puct)
     model = repo_path(args.model)
-    player = brain.net_brain(model, args.playouts, n_in_row=args.n_in_row)
+    player = brain.net_brain(model, args.playouts, n_in_row=args.n_in_row, runtime=args.runtime)
 
     from pipeline.evaluator import play_match
     from pipeline.log_lines import match_line

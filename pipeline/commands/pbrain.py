@@ -7,6 +7,7 @@ import sys
 from gomoku.board_config import RULES
 
 from pipeline import gomocup
+from pipeline.brain import RUNTIMES
 
 from .common import (DEFAULT_MODEL, add_leaf_batch_flag, brain_from_flags, check_at_least,
                      check_rule, check_rule_name, version)
@@ -30,6 +31,9 @@ def add_arguments(parser) -> None:
     add_leaf_batch_flag(parser)
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the player (pure MCTS rollouts; the net's ties)")
+    parser.add_argument("--runtime", choices=RUNTIMES, default="light",
+                        help="what runs the net: light (NumPy, never loads TensorFlow: a fifth "
+                             "of the memory, a faster start) or tensorflow (the trainer's net)")
 
 
 def run(args) -> int:

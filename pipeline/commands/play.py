@@ -7,6 +7,7 @@ import sys
 from gomoku.board_config import RULES
 
 from pipeline import console
+from pipeline.brain import RUNTIMES
 
 from .common import (DEFAULT_MODEL, add_leaf_batch_flag, brain_from_flags, check_rule,
                      check_rule_name, parse_board_spec)
@@ -32,6 +33,9 @@ def add_arguments(parser) -> None:
     add_leaf_batch_flag(parser)
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the player (pure MCTS rollouts; the net's ties)")
+    parser.add_argument("--runtime", choices=RUNTIMES, default="tensorflow",
+                        help="what runs the net: tensorflow (the trainer's net) or light "
+                             "(NumPy, without TensorFlow; the same priors and values)")
 
 
 def run(args) -> int:
