@@ -13,7 +13,8 @@ Semantics (per tree; the reference trainer's AlphaZero search unless noted):
 - self-play mixes Dirichlet noise into the root's priors (AlphaZero paper), not into the choice of
   the move as the reference did.
 
-A step walks every tree of the search to one leaf, evaluates all the non-terminal leaves with one
+A step walks every tree of the search to one leaf (with ``config.leaf_batch`` L > 1, up to L
+leaves, with virtual loss: ``mcts.leaf_batch``), evaluates all the non-terminal leaves with one
 call to ``evaluate(states float32 [B, 4, H, W]) -> (priors [B, H*W], values [B])`` and backs up,
 so trees never interact: a tree's search is the same whichever other trees share the batch,
 given an evaluator that treats each row on its own. A ``deadline`` (a ``time.monotonic()`` value)

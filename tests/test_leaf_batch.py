@@ -86,6 +86,15 @@ def test_a_leaf_is_sent_once_a_call_in_every_tree(picture, n_in_row, collide):
     assert (search.steps > 1 + 8) == collide
 
 
+def test_trees_stepped_by_two_threads_search_as_one_thread_does():
+    boards = [parse(POSITION, n_in_row=4), Board(6, 6, 4), parse(POSITION, n_in_row=4)]
+    boards[2].do_move(0)
+    visits = [BatchedSearch(BoardConfig(6, 6, 4), 3, SearchConfig(n_playout=70, leaf_batch=8),
+                            n_threads=threads).search(boards, hashed_evaluator)
+              for threads in (1, 2)]
+    np.testing.assert_array_equal(visits[0], visits[1])
+
+
 def test_walks_may_end_on_one_terminal_leaf_and_collisions_are_taken_back():
     board = parse(WIN_AT_ONCE, 4)
     win = immediate_wins(board.stones.copy(), 6, 6, 4, board.current_player)[0]
