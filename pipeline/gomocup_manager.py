@@ -6,9 +6,10 @@ Positions are restarted rather than trusted: a game the engine did not just play
 ``key``, or a history that is not the one it knows plus one move) is sent afresh as ``START``
 (``RECTSTART`` on a non-square board), ``INFO timeout_turn``, ``INFO timeout_match 0``, the
 rule as ``INFO rule`` (whenever it is not the one the process was last told, freestyle for a new
-one: the protocol's rule 0) and the stones as ``BOARD ... DONE`` (``BEGIN`` on an empty board); the next move of the same game is a
-``TURN``. So one process serves many games of a match in any order. ``x`` is the column, ``y``
-the row: the point ``(x, y)`` is the move ``y * width + x``.
+one: the protocol's rule 0) and the stones as ``BOARD ... DONE`` (``BEGIN`` on an empty board);
+the next move of the same game is a ``TURN``. So one process serves many games of a match in
+any order. ``x`` is the column, ``y`` the row: the point ``(x, y)`` is the move
+``y * width + x``.
 
 Invariant: ``move`` returns an empty point of the position it was given, or raises
 ``EngineFailure`` with a one-line reason (the engine could not start, died, did not answer within
