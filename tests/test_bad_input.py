@@ -488,10 +488,14 @@ ROWS = [
     Row("config-huge-hex-int", "config", "`seed: 0xfff...` (5000 hex digits)",
         T + "$FILE: run.seed must be at most 4294967295, got an int of 20000 bits",
         lambda lab: lab.config("run:\n  seed: 0x" + "f" * 5000 + "\n")),
-    Row("config-openings-crowded", "config", "60-stone match openings on 8x8, three in a row",
-        T + "$FILE: evaluation.openings does not fit the board: found only 0 distinct openings of "
-        "60 stones on the 8x8 board (n_in_row=3) in 1050 random draws, asked for 5",
-        lambda lab: lab.config("board: {n_in_row: 3}\nevaluation: {openings: 60}\n")),
+    Row("config-openings-crowded", "config", "9-stone match openings on a 3x3 board",
+        T + "$FILE: evaluation.openings does not fit the board: n_stones=9 leaves no empty point "
+        "on the 3x3 board",
+        lambda lab: lab.config("board: {width: 3, height: 3, n_in_row: 3}\n"
+                               "evaluation: {openings: 9}\n")),
+    Row("config-openings-many", "config", "60-stone match openings",
+        T + "$FILE: evaluation.openings must be at most 12, got 60",
+        lambda lab: lab.config("evaluation: {openings: 60}\n")),
     Row("config-net-too-big", "config", "a 40x40 board",
         T + "$FILE: board.width must be at most 32 for a net, got 40",
         lambda lab: lab.config("board: {width: 40, height: 40}\n")),

@@ -41,8 +41,10 @@ def test_the_strength_options_are_off_by_default_and_checked_on_replace():
     assert (on.evaluation.openings, on.evaluation.gate, on.run.keep_generation_every) == \
         (3, True, 100)
     with pytest.raises(ConfigError, match="evaluation.openings does not fit the board"):
-        from_dict({"board": {"width": 5, "height": 5, "n_in_row": 4}}).replace(
-            "evaluation", openings=25)
+        from_dict({"board": {"width": 3, "height": 3, "n_in_row": 3}}).replace(
+            "evaluation", openings=9)
+    with pytest.raises(ConfigError, match="evaluation.openings must be at most 12"):
+        c.replace("evaluation", openings=25)
 
 
 def test_the_evaluation_holds_its_own_search_and_pure_c_puct():
