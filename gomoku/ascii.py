@@ -36,8 +36,8 @@ def render(board: Board, coords: bool = True) -> str:
     return "\n".join(lines)
 
 
-def parse(picture: str, n_in_row: int, start_player: int = 0) -> Board:
-    """The position of a picture: the player to move follows from the stone counts.
+def parse(picture: str, n_in_row: int, start_player: int = 0, rule: str = "freestyle") -> Board:
+    """The position of a picture under ``rule``: the player to move follows from the stone counts.
 
     The player who started (``start_player``) has as many stones as the other, or one more.
     Raises ValueError when the picture is ragged, has an unknown symbol or impossible counts.
@@ -56,7 +56,7 @@ def parse(picture: str, n_in_row: int, start_player: int = 0) -> Board:
     if not rows or any(len(r) != len(rows[0]) for r in rows):
         raise ValueError("board picture is empty or its rows differ in length")
     height, width = len(rows), len(rows[0])
-    config = BoardConfig(width, height, n_in_row)
+    config = BoardConfig(width, height, n_in_row, rule)
     if start_player not in (0, 1):
         raise ValueError(f"start_player must be 0 or 1, got {start_player!r}")
     first = (PLAYER_1, PLAYER_2)[start_player]

@@ -3,10 +3,19 @@
 Interface invariants (shared with the reference trainer, AlphaZero_Gomoku):
 - A move is ``row * width + col``; ``location_to_move`` returns -1 for a point off the board.
 - Players are ``PLAYER_1`` (1) and ``PLAYER_2`` (2); ``start_player`` 0 means player 1 moves first.
-- ``availables`` lists the empty points in increasing order and is empty exactly when the board is full.
-- ``game_end()`` is ``(True, winner)`` once a stone made ``n_in_row`` or more in a line (the first
-  such line decides), ``(True, DRAW)`` for a full board without one, else ``(False, DRAW)``.
-  ``do_move`` accepts no move after the end; ``place`` (setting up a position) does.
+- ``availables`` lists the empty points in increasing order and is empty exactly when the board is
+  full, as in the reference. It is not the list of legal moves: under renju black (the
+  ``first_player``, who moved first: PLAYER_1 unless ``start_player`` is 1) may not play its
+  forbidden points, so the moves the player to move may play are ``legal_moves()``
+  (``legal_mask()``), which is ``availables`` under every other rule and for white. The searches
+  use ``legal_mask``; ``availables`` keeps its meaning so that code written for the reference
+  (which reads it as "empty points", e.g. for a full board) stays right.
+- ``game_end()`` is ``(True, winner)`` once a stone won under the rule (``gomoku.variants``: n or
+  more in a line in freestyle, exactly n in standard, ...; the first such line decides),
+  ``(True, DRAW)`` for a full board without one, and under renju also when black is to move and
+  every empty point is forbidden to it (black cannot move and has not lost: a draw); else
+  ``(False, DRAW)``. ``do_move`` accepts no move after the end, and under renju no forbidden
+  point of black; ``place`` (setting up a position) accepts both.
 - ``current_state()`` is float32 ``[4, height, width]`` seen by the player to move: own stones,
   opponent stones, the last move, and ones when an even number of stones is on the board (the
   player who started is to move); rows are flipped (``[:, ::-1, :]``) as in the reference, so data
@@ -17,21 +26,24 @@ from __future__ import annotations
 import numpy as np
 
 from .board_config import BoardConfig
-from .rules import DRAW, EMPTY, PLAYER_1, PLAYER_2, is_winning_move, opponent
+from .rules import DRAW, EMPTY, PLAYER_1, PLAYER_2, opponent
 from .validation import is_int
+from .variants import RENJU, has_legal_move, is_forbidden, legal_mask, move_wins
 
 
 class Board:
-    """A Gomoku position of the game ``config`` (freestyle: n or more in a row wins)."""
+    """A Gomoku position of the game ``config``; ``rule`` is one of ``BoardConfig``'s rules
+    (default freestyle: n or more in a row wins, the reference's game)."""
 
-    def __init__(self, width: int = 8, height: int = 8, n_in_row: int = 5):
-        self.config = BoardConfig(width, height, n_in_row)
+    def __init__(self, width: int = 8, height: int = 8, n_in_row: int = 5,
+                 rule: str = "freestyle"):
+        self.config = BoardConfig(width, height, n_in_row, rule)
         self.players = (PLAYER_1, PLAYER_2)
         self.init_board()
 
     @classmethod
     def from_config(cls, config: BoardConfig) -> "Board":
-        board = cls(config.width, config.height, config.n_in_row)
+        board = cls(config.width, config.height, config.n_in_row, config.rule)
         board.config = config
         return board
 
@@ -76,6 +88,10 @@ class Board:
     def n_in_row(self) -> int:
         return self.config.n_in_row
 
+    @property
+    def rule(self) -> str:
+        return self.config.rule
+
     # -- coordinates -------------------------------------------------------------------------
     def move_to_location(self, move: int) -> list[int]:
         self._check_on_board(move)
@@ -110,17 +126,48 @@ class Board:
         return self.current_player
 
     def do_move(self, move: int) -> None:
-        """The player to move plays ``move`` (an empty point of a game that goes on)."""
+        """The player to move plays ``move``: an empty point of a game that goes on, and under
+        renju not a point forbidden to black (ValueError otherwise)."""
         self._check_on_board(move)
         if self.winner != DRAW:
             raise ValueError(f"move {move}: the game is over (player {self.winner} won)")
+        if self._renju_black() and is_forbidden(self.stones, self.width, self.height, move,
+                                                self.first_player):
+            row, col = self.move_to_location(move)
+            raise ValueError(f"move {move} (row {row}, col {col}) is forbidden to black under "
+                             f"renju (an overline, a double four or a double three)")
         self.place(move, self.current_player)
+
+    @property
+    def first_player(self) -> int:
+        """The player who moves first (of ``start_player``): renju's black."""
+        return self.players[self.start_player]
+
+    def _renju_black(self) -> bool:
+        return self.config.rule_code == RENJU and self.current_player == self.first_player
+
+    def legal_mask(self) -> np.ndarray:
+        """bool [H*W]: the points the player to move may play (see the module docstring)."""
+        if not self._renju_black():
+            return self.stones == EMPTY
+        mask = np.zeros(self.stones.shape[0], dtype=np.bool_)
+        legal_mask(self.stones, self.width, self.height, self.current_player, RENJU, mask,
+                   self.first_player)
+        return mask
+
+    def legal_moves(self) -> list[int]:
+        """The points the player to move may play, in increasing order: ``availables`` without
+        black's forbidden points under renju."""
+        if not self._renju_black():
+            return list(self.availables)
+        return [int(m) for m in np.flatnonzero(self.legal_mask())]
 
     def place(self, move: int, player: int) -> None:
         """Put a stone of ``player`` on the empty point ``move``; the other player is then to move.
 
-        The first line of n made decides the winner. Unlike ``do_move`` it accepts any owner and a
-        game already won, so that positions of any history can be set up.
+        The first winning line made decides the winner. Unlike ``do_move`` it accepts any owner, a
+        game already won and renju's forbidden points, so that positions of any history can be
+        set up.
         """
         self._check_on_board(move)
         self._player_index(player)
@@ -132,8 +179,8 @@ class Board:
         self.availables.remove(move)
         self.last_move = move
         self.move_count += 1
-        if self.winner == DRAW and is_winning_move(
-                self.stones, self.width, self.height, self.n_in_row, move):
+        if self.winner == DRAW and move_wins(self.stones, self.width, self.height, self.n_in_row,
+                                             move, self.config.rule_code, self.first_player):
             self.winner = player
         self.current_player = opponent(player)
 
@@ -145,6 +192,10 @@ class Board:
             return True, self.winner
         if not self.availables:
             return True, DRAW
+        if self._renju_black() and not has_legal_move(self.stones, self.width, self.height,
+                                                      self.current_player, RENJU,
+                                                      self.first_player):
+            return True, DRAW  # black cannot move: a draw (module docstring)
         return False, DRAW
 
     def current_state(self) -> np.ndarray:

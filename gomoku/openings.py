@@ -49,16 +49,18 @@ class OpeningsError(InputError):
     """A bad opening, openings file or request (the message is one line naming what is wrong)."""
 
 
-def _board(width, height, n_in_row) -> Board:
+def _board(width, height, n_in_row, rule="freestyle") -> Board:
     try:
-        return Board(width, height, n_in_row)
+        return Board(width, height, n_in_row, rule)
     except ValueError as exc:
         raise OpeningsError(str(exc)) from None
 
 
-def opening_board(opening, width: int, height: int, n_in_row: int) -> Board:
-    """The Board after playing ``opening``; raises OpeningsError unless it is a valid opening."""
-    board = _board(width, height, n_in_row)
+def opening_board(opening, width: int, height: int, n_in_row: int,
+                  rule: str = "freestyle") -> Board:
+    """The Board after playing ``opening`` under ``rule``; raises OpeningsError unless it is a
+    valid opening (under renju, no black stone on a point forbidden to it)."""
+    board = _board(width, height, n_in_row, rule)
     for stone, move in enumerate(opening, 1):
         if isinstance(move, bool) or not isinstance(move, (int, np.integer)):
             raise OpeningsError(f"opening stone {stone} is not a move number: {move!r}")
@@ -67,10 +69,14 @@ def opening_board(opening, width: int, height: int, n_in_row: int) -> Board:
                                 f"{width}x{height} board")
         if board.stones[move]:
             raise OpeningsError(f"opening stone {stone} (move {move}) is on a point already used")
-        board.do_move(int(move))
+        try:
+            board.do_move(int(move))
+        except ValueError as exc:  # a point forbidden to black under renju
+            raise OpeningsError(f"opening stone {stone}: {exc}") from None
         ended, winner = board.game_end()
         if ended:
-            why = f"player {winner} has {n_in_row} in a row" if winner != -1 else "board is full"
+            why = f"player {winner} has {n_in_row} in a row" if winner != -1 else \
+                "board is full" if not board.availables else "black has no legal point"
             raise OpeningsError(f"the opening ends the game at stone {stone}: {why}")
     return board
 
@@ -106,9 +112,9 @@ def _canonical(openings: np.ndarray, maps: np.ndarray) -> np.ndarray:
     return best
 
 
-def _ends(opening, width: int, height: int, n_in_row: int) -> bool:
+def _ends(opening, width: int, height: int, n_in_row: int, rule: str) -> bool:
     try:
-        opening_board(opening, width, height, n_in_row)
+        opening_board(opening, width, height, n_in_row, rule)
     except OpeningsError:
         return True
     return False
@@ -142,7 +148,7 @@ def _integer_at_least(name: str, value, minimum: int) -> int:
 
 
 def random_openings(width: int, height: int, n_in_row: int, n_stones: int, count: int,
-                    seed: int) -> list[tuple[int, ...]]:
+                    seed: int, rule: str = "freestyle") -> list[tuple[int, ...]]:
     """``count`` openings of ``n_stones`` stones near the centre, distinct up to symmetry.
 
     Stones are drawn with ``np.random.default_rng(seed)`` from the square of radius
@@ -151,14 +157,16 @@ def random_openings(width: int, height: int, n_in_row: int, n_stones: int, count
     placements in a square, they are all listed and the count is exact), or while ``10 count +
     1000`` random draws in it found too few. Two openings are the same when some symmetry of the
     board (8 on a square board, 4 otherwise: ``gomoku.symmetry``) maps the one's stones of each
-    player onto the other's, whatever the move order. Openings that end the game are never drawn.
-    The same arguments give the same list.
+    player onto the other's, whatever the move order. Openings that end the game under ``rule``
+    are never drawn, nor under renju those with a black stone on a forbidden point (which needs
+    five black stones, so only where a line could form anyway). The same arguments give the same
+    list.
 
     Raises OpeningsError when ``count`` distinct openings do not exist on the board; when the
     board allows too many placements to list, this means ``10 count + 1000`` draws on the whole
     board found fewer, which for a count that does exist is only likely when it is nearly all.
     """
-    board = _board(width, height, n_in_row)
+    board = _board(width, height, n_in_row, rule)
     n_stones = _integer_at_least("n_stones", n_stones, 0)
     count = _integer_at_least("count", count, 1)
     seed = _integer_at_least("seed", seed, 0)
@@ -174,7 +182,8 @@ def random_openings(width: int, height: int, n_in_row: int, n_stones: int, count
         return [()]
     rng = np.random.default_rng(seed)
     maps = _point_maps(board.width, board.height)
-    may_end = (n_stones + 1) // 2 >= n_in_row  # else no line can form (the board never fills)
+    # else no line can form (the board never fills), nor a renju foul (it needs 5 black stones)
+    may_end = (n_stones + 1) // 2 >= n_in_row
     found: dict[bytes, tuple[int, ...]] = {}  # key -> opening, sampled in this order
     radius = CENTRE_RADIUS
     while True:
@@ -190,7 +199,8 @@ def random_openings(width: int, height: int, n_in_row: int, n_stones: int, count
             _, index = np.unique(_canonical(every, maps), axis=0, return_index=True)
             distinct = [tuple(int(m) for m in every[i]) for i in np.sort(index)]
             if may_end:
-                distinct = [o for o in distinct if not _ends(o, width, height, n_in_row)]
+                distinct = [o for o in distinct
+                            if not _ends(o, width, height, n_in_row, rule)]
             if len(distinct) >= count:
                 return [distinct[i] for i in rng.choice(len(distinct), size=count, replace=False)]
             if whole:
@@ -204,7 +214,8 @@ def random_openings(width: int, height: int, n_in_row: int, n_stones: int, count
                 drawn = cells[picks]
                 for opening, key in zip(drawn, _canonical(drawn, maps)):
                     key = key.tobytes()
-                    if key in found or (may_end and _ends(opening, width, height, n_in_row)):
+                    if key in found or (may_end and _ends(opening, width, height, n_in_row,
+                                                          rule)):
                         continue
                     found[key] = tuple(int(m) for m in opening)
                     if len(found) == count:
@@ -231,16 +242,17 @@ def _source_text(text_or_path) -> tuple[str, str]:
         raise OpeningsError(f"cannot read {name}: {exc}") from None
 
 
-def read_openings(text_or_path, width: int, height: int,
-                  n_in_row: int) -> list[tuple[int, ...]]:
+def read_openings(text_or_path, width: int, height: int, n_in_row: int,
+                  rule: str = "freestyle") -> list[tuple[int, ...]]:
     """The openings of a Gomocup-style file (see the module docstring), one per opening line.
 
     ``text_or_path`` is the text itself when it is a str with a newline or a comma (or blank),
     else a path (a ``str`` or ``os.PathLike``). Raises OpeningsError, naming the line, for a bad
     number, an odd count of coordinates, a stone off the board, a point used twice or an opening
-    that ends the game; and when the source cannot be read or holds no opening.
+    that ends the game (or puts black on a forbidden point) under ``rule``; and when the source
+    cannot be read or holds no opening.
     """
-    _board(width, height, n_in_row)  # the board itself must be valid
+    _board(width, height, n_in_row, rule)  # the board itself must be valid
     text, name = _source_text(text_or_path)
     cx, cy = width // 2, height // 2
     openings = []
@@ -269,7 +281,7 @@ def read_openings(text_or_path, width: int, height: int,
             used[move] = stone
             moves.append(move)
         try:
-            opening_board(moves, width, height, n_in_row)
+            opening_board(moves, width, height, n_in_row, rule)
         except OpeningsError as exc:
             raise OpeningsError(f"{where}: {exc}") from None
         openings.append(tuple(moves))

@@ -1,7 +1,9 @@
 """Compiled rule kernels for the four Gomocup rules: freestyle, standard, renju and caro.
 
 A position is the flat ``int8 [H*W]`` array of ``gomoku.rules``: each point holds ``EMPTY`` or a
-player, and a move is ``row * width + col``. ``PLAYER_1`` moves first and is black in renju.
+player, and a move is ``row * width + col``. Renju's black is the player who moved first: the
+kernels that depend on it take its stone as ``black``, by default ``PLAYER_1`` (who moves first
+unless a game starts with player 2).
 A rule is passed to the kernels as an int code; ``RULE_NAMES[code]`` is its name in configs.
 
 - ``FREESTYLE``: ``n_in_row`` or more in a line wins (the same as ``rules.is_winning_move``).
@@ -41,6 +43,10 @@ ends"); that is not this rule. No source names the edge in words; AlphaGomoku's 
 decides it: five against the board's edge wins, so does a diagonal five with both ends off the
 board, and a five between two O stones does not. Here too only opponent stones block.
 
+``move_wins`` is what the board and the searches call: ``wins``, with freestyle on
+``rules.is_winning_move``, the kernel they called before the other rules came, so freestyle plays
+and runs as it did.
+
 What the kernels cannot do: ``wins`` does not judge fouls; renju keeps black off forbidden points
 through ``legal_mask``. Renju's forbidden points are defined for five in a row only, so with
 ``RENJU`` callers must use ``n_in_row == 5``. ``is_forbidden`` and ``legal_mask`` write to
@@ -52,12 +58,12 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .rules import DIRECTIONS, EMPTY, PLAYER_1, opponent
+from .rules import DIRECTIONS, EMPTY, PLAYER_1, is_winning_move, opponent
 
 FREESTYLE, STANDARD, RENJU, CARO = 0, 1, 2, 3
 RULE_NAMES = ("freestyle", "standard", "renju", "caro")  # RULE_NAMES[code]
 
-BLACK = PLAYER_1  # renju's restricted player
+BLACK = PLAYER_1  # renju's restricted player, unless a game says otherwise (``black``)
 WALL = 3  # what _cell reads off the board: neither EMPTY nor a player
 
 # what a black stone on a point makes, in renju (see _verdict); UNDECIDED: the threes decide
@@ -98,8 +104,9 @@ def _run(stones, width, height, move, d_row, d_col, k, player):
 
 
 @numba.njit(cache=True, nogil=True)
-def wins(stones, width, height, n_in_row, move, rule):
-    """True when the stone on ``move`` wins under ``rule`` (see the module docstring).
+def wins(stones, width, height, n_in_row, move, rule, black=BLACK):
+    """True when the stone on ``move`` wins under ``rule`` (see the module docstring), ``black``
+    being the stone of renju's black (who moved first).
 
     Looks only at the four lines through ``move``: called after every move, it finds every
     win, since a new winning line passes through the newest stone. False on an empty point.
@@ -110,7 +117,7 @@ def wins(stones, width, height, n_in_row, move, rule):
     player = stones[move]
     if player == EMPTY:
         return False
-    exact = rule != FREESTYLE and not (rule == RENJU and player != BLACK)
+    exact = rule != FREESTYLE and not (rule == RENJU and player != black)
     for d in range(4):
         d_row, d_col = DIRECTIONS[d, 0], DIRECTIONS[d, 1]
         lo, hi = _run(stones, width, height, move, d_row, d_col, 0, player)
@@ -126,7 +133,19 @@ def wins(stones, width, height, n_in_row, move, rule):
 
 
 @numba.njit(cache=True, nogil=True)
-def _fours(stones, width, height, move, d_row, d_col):
+def move_wins(stones, width, height, n_in_row, move, rule, black=BLACK):
+    """``wins(stones, width, height, n_in_row, move, rule, black)``; freestyle through
+    ``is_winning_move``.
+
+    Precondition: ``move`` holds a stone (the newest one).
+    """
+    if rule == FREESTYLE:
+        return is_winning_move(stones, width, height, n_in_row, move)
+    return wins(stones, width, height, n_in_row, move, rule, black)
+
+
+@numba.njit(cache=True, nogil=True)
+def _fours(stones, width, height, move, d_row, d_col, black):
     """How many fours (0, 1 or 2) the black stone on ``move`` is part of along one line.
 
     A four's completion point is an empty point within 4 steps whose stone would make exactly
@@ -139,7 +158,7 @@ def _fours(stones, width, height, move, d_row, d_col):
     for k in range(-4, 5):
         if k == 0 or _cell(stones, width, height, move, d_row, d_col, k) != EMPTY:
             continue
-        lo, hi = _run(stones, width, height, move, d_row, d_col, k, BLACK)
+        lo, hi = _run(stones, width, height, move, d_row, d_col, k, black)
         if hi - lo - 1 == 5 and lo < 0 < hi:
             if count == 1 and k - first == 5:
                 continue
@@ -150,7 +169,7 @@ def _fours(stones, width, height, move, d_row, d_col):
 
 
 @numba.njit(cache=True, nogil=True)
-def _makes_straight_four(stones, width, height, move, d_row, d_col, k):
+def _makes_straight_four(stones, width, height, move, d_row, d_col, k, black):
     """True when black on the empty point ``k`` steps away completes a straight four with ``move``.
 
     That is an unbroken run of exactly four holding both stones, empty at both ends, where each
@@ -158,25 +177,25 @@ def _makes_straight_four(stones, width, height, move, d_row, d_col, k):
     """
     if _cell(stones, width, height, move, d_row, d_col, k) != EMPTY:
         return False
-    lo, hi = _run(stones, width, height, move, d_row, d_col, k, BLACK)
+    lo, hi = _run(stones, width, height, move, d_row, d_col, k, black)
     return (hi - lo - 1 == 4 and lo < 0 < hi
             and _cell(stones, width, height, move, d_row, d_col, lo) == EMPTY
             and _cell(stones, width, height, move, d_row, d_col, hi) == EMPTY
-            and _cell(stones, width, height, move, d_row, d_col, lo - 1) != BLACK
-            and _cell(stones, width, height, move, d_row, d_col, hi + 1) != BLACK)
+            and _cell(stones, width, height, move, d_row, d_col, lo - 1) != black
+            and _cell(stones, width, height, move, d_row, d_col, hi + 1) != black)
 
 
 @numba.njit(cache=True, nogil=True)
-def _has_three_shape(stones, width, height, move, d_row, d_col):
+def _has_three_shape(stones, width, height, move, d_row, d_col, black):
     """True when some point on this line completes a straight four with the stone on ``move``."""
     for k in range(-3, 4):
-        if k != 0 and _makes_straight_four(stones, width, height, move, d_row, d_col, k):
+        if k != 0 and _makes_straight_four(stones, width, height, move, d_row, d_col, k, black):
             return True
     return False
 
 
 @numba.njit(cache=True, nogil=True)
-def _first_look(stones, width, height, move):
+def _first_look(stones, width, height, move, black):
     """``(verdict, shaped)`` for the black stone on ``move``, without the recursive three test.
 
     verdict is FIVE (exactly five in some line: never a foul), FOUL (otherwise an overline or two
@@ -192,17 +211,17 @@ def _first_look(stones, width, height, move):
     shaped = 0
     for d in range(4):
         d_row, d_col = DIRECTIONS[d, 0], DIRECTIONS[d, 1]
-        lo, hi = _run(stones, width, height, move, d_row, d_col, 0, BLACK)
+        lo, hi = _run(stones, width, height, move, d_row, d_col, 0, black)
         five = five or hi - lo - 1 == 5
         over = over or hi - lo - 1 > 5
         near = 0  # other black stones within 4 points: a four needs 3, a three 2
         for k in range(1, 5):
-            near += (_cell(stones, width, height, move, d_row, d_col, k) == BLACK) + (
-                _cell(stones, width, height, move, d_row, d_col, -k) == BLACK)
+            near += (_cell(stones, width, height, move, d_row, d_col, k) == black) + (
+                _cell(stones, width, height, move, d_row, d_col, -k) == black)
         if near >= 3:
-            fours += _fours(stones, width, height, move, d_row, d_col)
+            fours += _fours(stones, width, height, move, d_row, d_col, black)
         if near >= 2:
-            shaped += _has_three_shape(stones, width, height, move, d_row, d_col)
+            shaped += _has_three_shape(stones, width, height, move, d_row, d_col, black)
     if five:
         return FIVE, shaped
     if over or fours >= 2:
@@ -213,7 +232,7 @@ def _first_look(stones, width, height, move):
 
 
 @numba.njit(cache=True, nogil=True)
-def _three_test(stones, width, height, move, shaped):
+def _three_test(stones, width, height, move, shaped, black):
     """FOUL when the black stone on ``move`` (UNDECIDED by ``_first_look``) has two real threes.
 
     A line's three is real when a point completing its straight four is PLAIN itself, judged with
@@ -240,22 +259,23 @@ def _three_test(stones, width, height, move, shaped):
                 lines[level] += 1
                 while not _has_three_shape(stones, width, height, point,
                                            DIRECTIONS[lines[level], 0],
-                                           DIRECTIONS[lines[level], 1]):
+                                           DIRECTIONS[lines[level], 1], black):
                     lines[level] += 1
                 left[level] -= 1
                 steps[level] = -3
             d_row, d_col = DIRECTIONS[lines[level], 0], DIRECTIONS[lines[level], 1]
             k = steps[level]
             steps[level] += 1
-            if k == 0 or not _makes_straight_four(stones, width, height, point, d_row, d_col, k):
+            if k == 0 or not _makes_straight_four(stones, width, height, point, d_row, d_col, k,
+                                                  black):
                 continue
             if level == MAX_DEPTH:
                 reals[level] += 1
                 steps[level] = 4
                 continue
             child = point + k * (d_row * width + d_col)
-            stones[child] = BLACK
-            verdict, child_shaped = _first_look(stones, width, height, child)
+            stones[child] = black
+            verdict, child_shaped = _first_look(stones, width, height, child, black)
             if verdict == UNDECIDED:
                 level += 1
                 points[level], lines[level], steps[level] = child, -1, 4
@@ -279,23 +299,24 @@ def _three_test(stones, width, height, move, shaped):
 
 
 @numba.njit(cache=True, nogil=True)
-def _verdict(stones, width, height, move):
+def _verdict(stones, width, height, move, black):
     """What a black stone on the empty point ``move`` makes: FIVE, FOUL or PLAIN.
 
     FOUL: no five, and an overline, two or more fours, or two or more real threes (see
     ``_first_look`` and ``_three_test``). ``stones`` is restored before returning.
     """
-    stones[move] = BLACK
-    verdict, shaped = _first_look(stones, width, height, move)
+    stones[move] = black
+    verdict, shaped = _first_look(stones, width, height, move, black)
     if verdict == UNDECIDED:
-        verdict = _three_test(stones, width, height, move, shaped)
+        verdict = _three_test(stones, width, height, move, shaped, black)
     stones[move] = EMPTY
     return verdict
 
 
 @numba.njit(cache=True, nogil=True)
-def is_forbidden(stones, width, height, move):
-    """True when black (PLAYER_1) may not play the empty point ``move`` under renju.
+def is_forbidden(stones, width, height, move, black=BLACK):
+    """True when black (the stone ``black``, who moved first) may not play the empty point
+    ``move`` under renju.
 
     ``stones`` is the position before the move, with ``move`` empty; False for an occupied point.
     Forbidden: an overline, a double-four (two fours through the point, also two on one line)
@@ -305,21 +326,32 @@ def is_forbidden(stones, width, height, move):
     """
     if stones[move] != EMPTY:
         return False
-    return _verdict(stones, width, height, move) == FOUL
+    return _verdict(stones, width, height, move, black) == FOUL
 
 
 @numba.njit(cache=True, nogil=True)
-def legal_mask(stones, width, height, to_play, rule, out):
+def legal_mask(stones, width, height, to_play, rule, out, black=BLACK):
     """Write into ``out`` (bool or uint8, [H*W]) the points ``to_play`` may play; return how many.
 
-    Legal: empty, and under ``RENJU`` for black (PLAYER_1) not ``is_forbidden``. No other rule
+    Legal: empty, and under ``RENJU`` for ``black`` not ``is_forbidden``. No other rule
     forbids an empty point. The mask says nothing about whether the game is over.
     """
-    renju_black = rule == RENJU and to_play == BLACK
+    renju_black = rule == RENJU and to_play == black
     count = 0
     for move in range(width * height):
         legal = stones[move] == EMPTY and not (
-            renju_black and is_forbidden(stones, width, height, move))
+            renju_black and is_forbidden(stones, width, height, move, black))
         out[move] = legal
         count += legal
     return count
+
+
+@numba.njit(cache=True, nogil=True)
+def has_legal_move(stones, width, height, to_play, rule, black=BLACK):
+    """True when ``legal_mask`` would count at least one point; stops at the first legal one."""
+    renju_black = rule == RENJU and to_play == black
+    for move in range(width * height):
+        if stones[move] == EMPTY and not (
+                renju_black and is_forbidden(stones, width, height, move, black)):
+            return True
+    return False

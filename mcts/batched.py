@@ -4,14 +4,17 @@ Semantics (per tree; the reference trainer's AlphaZero search unless noted):
 - a playout walks from the root by ``Q + c_puct * P * sqrt(N_parent) / (1 + N)`` (``Q`` = 0 for an
   untried move, lowest move number on ties) until it reaches a node never evaluated; the first
   playout of a new root evaluates the root itself;
-- the leaf is evaluated by the network, its priors are kept for the empty points and renormalised
+- the leaf is evaluated by the network, its priors are kept for the legal points (the empty
+  points, less black's forbidden ones under renju, which are never chosen) and renormalised
   over them (the reference keeps them unnormalised), and its value is backed up with the sign
   flipped at every level; a leaf where the game is over takes its true value (-1 for the player
-  to move after a winning move, 0 for a full board) and is never sent to the evaluator;
+  to move after a winning move under the game's rule, 0 for a full board) and is never sent to
+  the evaluator;
 - self-play mixes Dirichlet noise into the root's priors (AlphaZero paper), not into the choice of
   the move as the reference did.
 
-A step walks every tree of the search to one leaf, evaluates all the non-terminal leaves with one
+A step walks every tree of the search to one leaf (with ``config.leaf_batch`` L > 1, up to L
+leaves, with virtual loss: ``mcts.leaf_batch``), evaluates all the non-terminal leaves with one
 call to ``evaluate(states float32 [B, 4, H, W]) -> (priors [B, H*W], values [B])`` and backs up,
 so trees never interact: a tree's search is the same whichever other trees share the batch,
 given an evaluator that treats each row on its own. A ``deadline`` (a ``time.monotonic()`` value)
@@ -25,9 +28,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from gomoku.board_config import BoardConfig
-from gomoku.rules import EMPTY, is_winning_move, opponent
+from gomoku.rules import EMPTY, opponent
+from gomoku.variants import move_wins
 from gomoku.validation import Int, is_int
 
+from . import leaf_batch as LB
 from . import tree as T
 from .deadline import checked_deadline
 from .search_config import SearchConfig
@@ -65,6 +70,7 @@ class BatchedSearch:
             raise ValueError(f"config must be a SearchConfig, got {type(config).__name__}")
         self.board = board
         self.width, self.height, self.n_in_row = board.width, board.height, board.n_in_row
+        self.rule = board.rule_code  # the kernels' rule code
         self.n_moves = board.n_moves
         self.n_trees = Int(1).check("n_trees", n_trees)
         self.n_threads = Int(1).check("n_threads", n_threads)
@@ -80,6 +86,15 @@ class BatchedSearch:
         self._batches = [(np.zeros(g, np.int32), np.zeros((g, 4, self.height, self.width),
                                                           np.float32))
                          for _ in range(self.n_threads)]
+        self.leaf_batch = config.leaf_batch
+        # per thread, for leaf batching: each path's leaf position, tree, node and value, the
+        # paths evaluated and their rows
+        paths = g * self.leaf_batch if self.leaf_batch > 1 else 0
+        self._paths = [(np.zeros((paths, a), np.int8), np.zeros(paths, np.int32),
+                        np.zeros(paths, np.int32), np.zeros(paths, np.float32),
+                        np.zeros(paths, np.int32),
+                        np.zeros((paths, 4, self.height, self.width), np.float32))
+                       for _ in range(self.n_threads)]
         self._root_noise = np.zeros((g, a), np.float32)  # float32 [G, A]
         self._noise_pending = np.zeros(g, np.bool_)  # bool [G]: mix noise when the root expands
         self._renumber = np.zeros(self.tree.capacity, np.int32)  # int32 [C]
@@ -111,6 +126,7 @@ class BatchedSearch:
         tree.root_player[i] = board.current_player
         tree.root_last[i] = board.last_move
         tree.root_count[i] = int(np.count_nonzero(board.stones))
+        tree.root_black[i] = board.first_player
         self._clear(i)
 
     def _clear(self, i: int) -> None:
@@ -134,8 +150,9 @@ class BatchedSearch:
         tree.root_count[i] += 1
         if child == T.NO_NODE:
             self._clear(i)
-            if tree.root_count[i] == self.n_moves or is_winning_move(
-                    tree.root_stones[i], self.width, self.height, self.n_in_row, move):
+            if tree.root_count[i] == self.n_moves or move_wins(
+                    tree.root_stones[i], self.width, self.height, self.n_in_row, move, self.rule,
+                    tree.root_black[i]):
                 tree.state[i, T.ROOT] = T.TERMINAL
         else:
             T.keep_subtree(tree, i, child, self._renumber)
@@ -177,49 +194,53 @@ class BatchedSearch:
             self._root_noise[trees] = root_noise
             T.add_root_noise(self.tree, trees, self._root_noise, self._noise_pending, weight)
         parts = np.array_split(trees, min(self.n_threads, trees.size))
-        done = np.zeros(len(parts), np.int64)  # int64 [P]: steps run by each part
+        starts = np.cumsum([0] + [part.size for part in parts])  # part i: trees[starts[i]:..]
+        done = np.zeros(trees.size, np.int64)  # int64 [K]: playouts each tree received
         n_playout = self.config.n_playout
+        playouts = self._playouts if self.leaf_batch == 1 else self._playouts_virtual
         while done.max() < n_playout:
-            # without a deadline, one chunk of n_playout steps; with one, chunks that fit the
+            # without a deadline, one chunk of n_playout playouts; with one, chunks that fit the
             # trees' room (or CHUNK_STEPS, growing them), until a part stops at the deadline
             steps = n_playout - int(done.max())
             if deadline is not None:
                 room = self.tree.capacity - int(self.tree.n_nodes[trees].max())
                 steps = min(steps, max(room, CHUNK_STEPS))
-            self._ensure_capacity(trees, steps)
+            self._ensure_capacity(trees, steps + self.leaf_batch - 1)
             min_steps = max(MIN_STEPS - int(done.min()), 0)
-            args = [(evaluate, part, weight, i, steps, deadline, min_steps)
-                    for i, part in enumerate(parts)]
+            args = [(evaluate, part, weight, i, steps, deadline, min_steps,
+                     n_playout - done[starts[i]:starts[i + 1]]) for i, part in enumerate(parts)]
             if len(parts) == 1:
-                counts = [self._playouts(*args[0])]
+                counts = [playouts(*args[0])]
             else:
                 with ThreadPoolExecutor(len(parts)) as pool:
-                    counts = list(pool.map(lambda a: self._playouts(*a), args))
-            for i, (ran, calls, positions, seconds) in enumerate(counts):
-                done[i] += ran
+                    counts = list(pool.map(lambda a: playouts(*a), args))
+            for i, (ran, n_steps, stopped, calls, positions, seconds) in enumerate(counts):
+                done[starts[i]:starts[i + 1]] += ran
                 self.evaluate_calls += calls
                 self.evaluated_positions += positions
                 self.evaluate_seconds += seconds
-            self.steps += max(ran for ran, *_ in counts)
-            if min(ran for ran, *_ in counts) < steps:
+            self.steps += max(n_steps for _, n_steps, *_ in counts)
+            if any(stopped for _, _, stopped, *_ in counts):
                 break  # the deadline passed
-        return np.repeat(done, [part.size for part in parts])
+        return done
 
     def _playouts(self, evaluate, trees: np.ndarray, weight: float, part: int, n_steps: int,
-                  deadline: float | None, min_steps: int):
+                  deadline: float | None, min_steps: int, remaining: np.ndarray):
         """``n_steps`` lock-step playouts on ``trees`` with the buffers of thread ``part``, the
-        ones after the first ``min_steps`` only while ``deadline`` has not passed.
+        ones after the first ``min_steps`` only while ``deadline`` has not passed (one playout a
+        tree and step, so ``remaining``, each tree's playouts still to run, is not needed).
 
-        Returns (steps run, evaluator calls, positions evaluated, seconds inside the evaluator).
+        Returns (playouts of each tree int64 [K], steps run, whether the deadline stopped it,
+        evaluator calls, positions evaluated, seconds inside the evaluator).
         """
         tree = self.tree  # a run grows the trees only between calls of this
         eval_trees, states = self._batches[part]
         calls, positions, seconds = 0, 0, 0.0
         for step in range(n_steps):
             if deadline is not None and step >= min_steps and time.monotonic() >= deadline:
-                return step, calls, positions, seconds
+                return np.full(trees.size, step), step, True, calls, positions, seconds
             n_eval = T.select_leaves(tree, trees, self.width, self.height, self.n_in_row,
-                                     self.config.c_puct, self._stones, self._leaf_node,
+                                     self.rule, self.config.c_puct, self._stones, self._leaf_node,
                                      self._leaf_value, eval_trees, states)
             priors, values = self._no_priors, self._no_values
             if n_eval:
@@ -231,8 +252,55 @@ class BatchedSearch:
                 priors, values = self._check_output(priors, values, n_eval)
             T.expand_and_backup(tree, trees, n_eval, eval_trees, priors, values, self._leaf_node,
                                 self._leaf_value, self._stones, self._root_noise,
-                                self._noise_pending, weight)
-        return n_steps, calls, positions, seconds
+                                self._noise_pending, weight, self.width, self.height, self.rule)
+        return np.full(trees.size, n_steps), n_steps, False, calls, positions, seconds
+
+    def _playouts_virtual(self, evaluate, trees: np.ndarray, weight: float, part: int,
+                          n_playouts: int, deadline: float | None, min_playouts: int,
+                          remaining: np.ndarray):
+        """Leaf-batched steps (``mcts.leaf_batch``) on ``trees`` with the buffers of thread
+        ``part`` until each tree has ``n_playouts`` more playouts (up to ``leaf_batch - 1`` more)
+        or its ``remaining`` ones; once every tree has ``min_playouts``, only while ``deadline``
+        has not passed. A step walks ``min(leaf_batch, remaining)`` paths in a tree whatever the
+        chunk, so a deadline's chunks give the steps of the search without one.
+
+        Returns what ``_playouts`` does.
+        """
+        tree = self.tree  # a run grows the trees only between calls of this
+        buffers = self._paths[part]
+        stones, path_tree, leaf_node, leaf_value, eval_paths, states = buffers
+        ran = np.zeros(trees.size, np.int64)
+        walked = np.zeros(trees.size, np.int64)
+        calls, positions, seconds, step = 0, 0, 0.0, 0
+        try:
+            while True:
+                wanted = np.where(ran < n_playouts, remaining - ran, 0)
+                if not wanted.any():
+                    return ran, step, False, calls, positions, seconds
+                if deadline is not None and ran.min() >= min_playouts and \
+                        time.monotonic() >= deadline:
+                    return ran, step, True, calls, positions, seconds
+                n_paths, n_eval = LB.select_leaves_virtual(
+                    tree, trees, wanted, self.leaf_batch, self.width, self.height, self.n_in_row,
+                    self.rule, self.config.c_puct, stones, path_tree, leaf_node, leaf_value,
+                    eval_paths, states, walked)
+                priors, values = self._no_priors, self._no_values
+                if n_eval:
+                    start = time.perf_counter()
+                    priors, values = evaluate(states[:n_eval])
+                    seconds += time.perf_counter() - start
+                    calls += 1
+                    positions += n_eval
+                    priors, values = self._check_output(priors, values, n_eval)
+                LB.expand_and_backup_virtual(tree, n_paths, n_eval, eval_paths, priors, values,
+                                             path_tree, leaf_node, leaf_value, stones,
+                                             self._root_noise, self._noise_pending, weight,
+                                             self.width, self.height, self.rule)
+                ran += walked
+                step += 1
+        except BaseException:
+            tree.virtual[trees] = 0  # a failed step's walks are dropped with their virtual losses
+            raise
 
     def _check_output(self, priors, values, n: int):
         priors = np.ascontiguousarray(priors, dtype=np.float32)

@@ -22,15 +22,17 @@ import numpy as np
 
 from gomoku.board import Board
 from gomoku.board_config import BoardConfig
-from gomoku.rules import EMPTY, PLAYER_1, PLAYER_2, opponent
+from gomoku.rules import PLAYER_1, PLAYER_2, opponent
 
 from .batched import BatchedSearch, dirichlet_noise, visit_distribution
 from .deadline import checked_deadline
 from .search_config import SearchConfig, game_rng
 
 
-def board_from_state(state: np.ndarray, n_in_row: int, start_player: int = 0) -> Board:
-    """The Board whose ``current_state()`` is ``state`` (float32 [4, H, W], a game not over).
+def board_from_state(state: np.ndarray, n_in_row: int, start_player: int = 0,
+                     rule: str = "freestyle") -> Board:
+    """The Board under ``rule`` whose ``current_state()`` is ``state`` (float32 [4, H, W], a game
+    not over).
 
     ``start_player`` says which player moved first (as in ``Board.init_board``); the plane of ones
     then tells who is to move. Stones are replayed alternately, the last-move stone last.
@@ -49,18 +51,20 @@ def board_from_state(state: np.ndarray, n_in_row: int, start_player: int = 0) ->
     second = opponent(first)
     order = [(stones[first][i // 2], first) if i % 2 == 0 else (stones[second][i // 2], second)
              for i in range(len(stones[first]) + len(stones[second]))]
-    return Board.from_stones(BoardConfig(width, height, n_in_row), order, to_play)
+    return Board.from_stones(BoardConfig(width, height, n_in_row, rule), order, to_play)
 
 
-def evaluator_from_policy_value_fn(policy_value_fn, n_in_row: int, start_player: int = 0):
+def evaluator_from_policy_value_fn(policy_value_fn, n_in_row: int, start_player: int = 0,
+                                   rule: str = "freestyle"):
     """An ``evaluate(states [B, 4, H, W]) -> (priors [B, H*W], values [B])`` calling
-    ``policy_value_fn`` once per row on the Board the row encodes."""
+    ``policy_value_fn`` once per row on the Board (under ``rule``) the row encodes."""
     def evaluate(states: np.ndarray):
         n, _, height, width = states.shape
         priors = np.zeros((n, height * width), np.float32)
         values = np.zeros(n, np.float32)
         for k in range(n):
-            act_probs, value = policy_value_fn(board_from_state(states[k], n_in_row, start_player))
+            act_probs, value = policy_value_fn(
+                board_from_state(states[k], n_in_row, start_player, rule))
             for move, prob in act_probs:
                 priors[k, move] = prob
             values[k] = float(np.asarray(value).reshape(-1)[0])
@@ -73,12 +77,14 @@ class MCTSPlayer:
 
     Give exactly one of ``policy_value_fn`` (the reference's, positional) and ``evaluate=``
     (batched, faster): ``MCTSPlayer(net.policy_value_fn)`` and ``MCTSPlayer(evaluate=net.evaluate)``
-    search the same tree. ``playouts`` is the number of playouts the last ``get_action`` ran
-    (0 before the first).
+    search the same tree. ``leaf_batch`` > 1 evaluates that many leaves a network call, walked
+    with virtual loss (``mcts.leaf_batch``): faster per playout, not the same tree.
+    ``playouts`` is the number of playouts the last ``get_action`` ran (0 before the first).
     """
 
     def __init__(self, policy_value_fn=None, c_puct=5, n_playout=400, is_selfplay=0, *,
-                 evaluate=None, seed=0, dirichlet_alpha=0.3, dirichlet_weight=0.25):
+                 evaluate=None, seed=0, dirichlet_alpha=0.3, dirichlet_weight=0.25,
+                 leaf_batch=1):
         if (policy_value_fn is None) == (evaluate is None):
             raise ValueError("MCTSPlayer needs exactly one of policy_value_fn and evaluate=")
         for name, fn in (("policy_value_fn", policy_value_fn), ("evaluate", evaluate)):
@@ -86,7 +92,7 @@ class MCTSPlayer:
                 raise ValueError(f"{name} must be callable, got {type(fn).__name__}")
         self.config = SearchConfig(c_puct=c_puct, n_playout=n_playout, seed=seed,
                                    dirichlet_alpha=dirichlet_alpha,
-                                   dirichlet_weight=dirichlet_weight)
+                                   dirichlet_weight=dirichlet_weight, leaf_batch=leaf_batch)
         self._policy_value_fn = policy_value_fn
         self._is_selfplay = bool(is_selfplay)
         self._rng = game_rng(self.config.seed, 0)
@@ -108,8 +114,8 @@ class MCTSPlayer:
             self._search = BatchedSearch(board.config, 1, self.config)
             self._reusable = False
         if self._policy_value_fn is not None:
-            self._evaluate = evaluator_from_policy_value_fn(self._policy_value_fn,
-                                                            board.n_in_row, board.start_player)
+            self._evaluate = evaluator_from_policy_value_fn(
+                self._policy_value_fn, board.n_in_row, board.start_player, board.rule)
         return self._search
 
     def _tree_is_at(self, board: Board) -> bool:
@@ -123,8 +129,8 @@ class MCTSPlayer:
 
         ``deadline`` (a ``time.monotonic()`` value, None for none) stops the search early:
         ``n_playout`` playouts at most, none started after the deadline, at least two (a new
-        root's evaluation and one move) when ``n_playout`` >= 2. Raises ValueError when the game
-        is already over.
+        root's evaluation and one move) when ``n_playout`` >= 2. The move is one of
+        ``board.legal_moves()``. Raises ValueError when the game is already over.
         """
         ended, winner = board.game_end()
         if ended:
@@ -133,7 +139,7 @@ class MCTSPlayer:
         search = self._search_for(board)
         if not self._tree_is_at(board):
             search.reset(0, board)
-        legal = board.stones == EMPTY
+        legal = board.legal_mask()
         noise = None
         if self._is_selfplay and self.config.dirichlet_weight > 0:
             noise = dirichlet_noise(self._rng, legal, self.config.dirichlet_alpha)[None]

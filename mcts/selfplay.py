@@ -17,7 +17,7 @@ import numpy as np
 
 from gomoku.board import Board
 from gomoku.board_config import BoardConfig
-from gomoku.rules import DRAW, EMPTY
+from gomoku.rules import DRAW
 from gomoku.validation import Int
 
 from .batched import BatchedSearch, dirichlet_noise, visit_distribution
@@ -96,7 +96,7 @@ class SelfPlay:
         if not slots:
             return []
         games = [self._slots[i] for i in slots]
-        legal = np.stack([game.board.stones == EMPTY for game in games])  # bool [K, A]
+        legal = np.stack([game.board.legal_mask() for game in games])  # bool [K, A]
         noise = None
         if self.config.dirichlet_weight > 0:
             noise = np.stack([dirichlet_noise(game.rng, legal[k], self.config.dirichlet_alpha)

@@ -4,9 +4,13 @@
 and change its arrays in place; ``new_tree`` and ``grown`` make new ones:
 - node ``ROOT`` (0) is the position to search; a node is made when a playout first takes its move;
 - ``child_node[g, n, a]`` is the node reached by move ``a`` from node ``n``, or ``NO_NODE``;
-- ``child_prior[g, n, a]`` is the prior of move ``a`` at an EXPANDED node (0 on occupied points);
+- ``child_prior[g, n, a]`` is the prior of move ``a`` at an EXPANDED node: 0 on occupied points,
+  ``ILLEGAL_PRIOR`` on the empty points the player to move may not play (black's forbidden points
+  under renju), never chosen by ``select_action``; the others' priors sum to 1;
 - ``visits[g, n]`` / ``value_sum[g, n]``: the playouts through node ``n`` and the sum of their
   values, seen by the player who made the move into ``n`` (so the parent maximises ``Q = W / N``);
+- ``virtual[g, n]``: the walks of the current leaf-batched step (``mcts.leaf_batch``) that
+  passed through ``n`` and are not backed up yet; 0 for every node between steps;
 - ``state[g, n]``: UNEXPANDED (made, waiting for its evaluation), EXPANDED (priors known) or
   TERMINAL (the game is over there; ``terminal_value`` is its value for the player to move:
   LOSS_VALUE after a winning move, DRAW_VALUE for a full board). Terminal nodes are never
@@ -14,8 +18,13 @@ and change its arrays in place; ``new_tree`` and ``grown`` make new ones:
 - Every node was made after its parent, so ``parent[g, n] < n``; keeping a subtree renumbers
   its nodes in their old order, which keeps this true.
 
+Kernels take the game's rule as a ``gomoku.variants`` code: wins are ``move_wins`` under it, and
+under renju a node where black has no legal point is TERMINAL with DRAW_VALUE (found when the node
+is expanded, as ``Board.game_end`` finds it).
+
 The root's position is ``root_stones``, ``root_player`` (to move), ``root_last`` (last move or -1)
-and ``root_count`` (stones on the board). A playout rebuilds the leaf position in ``stones``
+and ``root_count`` (stones on the board); ``root_black`` is the player who moved first in the
+tree's game (renju's black). A playout rebuilds the leaf position in ``stones``
 (int8 [G, A]) by playing the path's moves on a copy of the root's.
 """
 from __future__ import annotations
@@ -26,7 +35,8 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from gomoku.rules import EMPTY, is_winning_move, opponent
+from gomoku.rules import EMPTY, opponent
+from gomoku.variants import RENJU, legal_mask, move_wins
 
 ROOT = 0
 NO_NODE = -1  # child_node / parent: no such node
@@ -35,7 +45,8 @@ UNEXPANDED = 0
 EXPANDED = 1
 TERMINAL = 2
 LOSS_VALUE = -1.0  # terminal value for the player to move after the opponent's winning move
-DRAW_VALUE = 0.0  # terminal value of a full board
+DRAW_VALUE = 0.0  # terminal value of a full board (or of black without a legal point, renju)
+ILLEGAL_PRIOR = -1.0  # child_prior of an empty point the player to move may not play
 
 
 class Tree(NamedTuple):
@@ -47,6 +58,7 @@ class Tree(NamedTuple):
     move: np.ndarray  # int32 [G, C]: the move into the node (-1 for a ROOT)
     visits: np.ndarray  # int32 [G, C]
     value_sum: np.ndarray  # float64 [G, C]
+    virtual: np.ndarray  # int32 [G, C]: walks in flight (leaf batching), 0 between steps
     state: np.ndarray  # int8 [G, C]
     terminal_value: np.ndarray  # float32 [G, C]
     n_nodes: np.ndarray  # int32 [G]: nodes in use, ROOT included
@@ -54,6 +66,7 @@ class Tree(NamedTuple):
     root_player: np.ndarray  # int8 [G]
     root_last: np.ndarray  # int32 [G]
     root_count: np.ndarray  # int32 [G]
+    root_black: np.ndarray  # int8 [G]: the player who moved first
 
     @property
     def capacity(self) -> int:
@@ -62,7 +75,7 @@ class Tree(NamedTuple):
 
 # per-node arrays and the value their new nodes take
 NODE_FILL = {"child_node": NO_NODE, "child_prior": 0, "parent": NO_NODE, "move": -1, "visits": 0,
-             "value_sum": 0, "state": UNEXPANDED, "terminal_value": 0}
+             "value_sum": 0, "virtual": 0, "state": UNEXPANDED, "terminal_value": 0}
 
 
 def new_tree(n_trees: int, capacity: int, n_moves: int) -> Tree:
@@ -75,13 +88,15 @@ def new_tree(n_trees: int, capacity: int, n_moves: int) -> Tree:
         move=np.full((g, c), -1, np.int32),
         visits=np.zeros((g, c), np.int32),
         value_sum=np.zeros((g, c), np.float64),
+        virtual=np.zeros((g, c), np.int32),
         state=np.zeros((g, c), np.int8),
         terminal_value=np.zeros((g, c), np.float32),
         n_nodes=np.ones(g, np.int32),
         root_stones=np.zeros((g, a), np.int8),
         root_player=np.ones(g, np.int8),
         root_last=np.full(g, -1, np.int32),
-        root_count=np.zeros(g, np.int32))
+        root_count=np.zeros(g, np.int32),
+        root_black=np.ones(g, np.int8))
 
 
 def grown(tree: Tree, capacity: int) -> Tree:
@@ -109,14 +124,16 @@ def clear_node(tree, g, n, parent_node, the_move):
 
 @numba.njit(cache=True, nogil=True)
 def select_action(tree, stones, g, node, c_puct):
-    """The empty point maximising ``Q + c_puct * P * sqrt(N_parent) / (1 + N)`` (lowest on ties).
+    """The legal point maximising ``Q + c_puct * P * sqrt(N_parent) / (1 + N)`` (lowest on ties).
 
-    ``Q`` and ``N`` are 0 for a move no playout has taken yet.
+    Legal: empty, with a prior that is not ILLEGAL_PRIOR. ``Q`` and ``N`` are 0 for a move no
+    playout has taken yet.
     """
     scale = c_puct * math.sqrt(tree.visits[g, node])
     best_action, best_score = -1, -np.inf
     for a in range(stones.shape[0]):
-        if stones[a] != EMPTY:
+        prior = tree.child_prior[g, node, a]
+        if stones[a] != EMPTY or prior == ILLEGAL_PRIOR:
             continue
         child = tree.child_node[g, node, a]
         n, q = 0, 0.0
@@ -124,7 +141,7 @@ def select_action(tree, stones, g, node, c_puct):
             n = tree.visits[g, child]
             if n > 0:
                 q = tree.value_sum[g, child] / n
-        score = q + scale * tree.child_prior[g, node, a] / (1 + n)
+        score = q + scale * prior / (1 + n)
         if score > best_score:
             best_action, best_score = a, score
     return best_action
@@ -145,7 +162,37 @@ def encode_state(stones, to_play, last_move, n_stones, width, height, out):
 
 
 @numba.njit(cache=True, nogil=True)
-def select_leaves(tree, trees, width, height, n_in_row, c_puct,
+def make_child(tree, g, node, a, board, depth, width, height, n_in_row, rule):
+    """The node reached by move ``a`` from ``node`` of tree ``g``, made now if it was not.
+
+    ``board`` already holds the move, ``depth`` moves below the root. A new node is TERMINAL
+    when the move wins under ``rule`` or fills the board, else UNEXPANDED.
+    """
+    child = tree.child_node[g, node, a]
+    if child != NO_NODE:
+        return child
+    child = tree.n_nodes[g]
+    tree.n_nodes[g] += 1
+    clear_node(tree, g, child, node, a)
+    tree.child_node[g, node, a] = child
+    if move_wins(board, width, height, n_in_row, a, rule, tree.root_black[g]):
+        tree.state[g, child] = TERMINAL
+        tree.terminal_value[g, child] = LOSS_VALUE
+    elif tree.root_count[g] + depth == width * height:
+        tree.state[g, child] = TERMINAL
+        tree.terminal_value[g, child] = DRAW_VALUE
+    return child
+
+
+@numba.njit(cache=True, nogil=True)
+def encode_leaf(tree, g, node, board, player, depth, width, height, out):
+    """``encode_state`` of the leaf ``node`` of tree ``g``, ``depth`` moves below the root."""
+    last = tree.move[g, node] if node != ROOT else tree.root_last[g]
+    encode_state(board, player, last, tree.root_count[g] + depth, width, height, out)
+
+
+@numba.njit(cache=True, nogil=True)
+def select_leaves(tree, trees, width, height, n_in_row, rule, c_puct,
                   stones, leaf_node, leaf_value, eval_trees, states_out):
     """Walk each tree in ``trees`` (int32 [K]) from its root to a leaf, making the leaf's node.
 
@@ -155,7 +202,6 @@ def select_leaves(tree, trees, width, height, n_in_row, c_puct,
     ``states_out`` (float32 [G, 4, H, W]) in the same order. Returns how many need evaluating.
     Precondition: ``n_nodes[g] < capacity`` for every walked tree.
     """
-    n_moves = width * height
     n_eval = 0
     for i in range(trees.shape[0]):
         g = trees[i]
@@ -168,62 +214,79 @@ def select_leaves(tree, trees, width, height, n_in_row, c_puct,
             board[a] = player
             player = opponent(player)
             depth += 1
-            child = tree.child_node[g, node, a]
-            if child == NO_NODE:
-                child = tree.n_nodes[g]
-                tree.n_nodes[g] += 1
-                clear_node(tree, g, child, node, a)
-                tree.child_node[g, node, a] = child
-                if is_winning_move(board, width, height, n_in_row, a):
-                    tree.state[g, child] = TERMINAL
-                    tree.terminal_value[g, child] = LOSS_VALUE
-                elif tree.root_count[g] + depth == n_moves:
-                    tree.state[g, child] = TERMINAL
-                    tree.terminal_value[g, child] = DRAW_VALUE
-            node = child
+            node = make_child(tree, g, node, a, board, depth, width, height, n_in_row, rule)
         leaf_node[g] = node
         if tree.state[g, node] == TERMINAL:
             leaf_value[g] = tree.terminal_value[g, node]
         else:
-            last = tree.move[g, node] if node != ROOT else tree.root_last[g]
-            encode_state(board, player, last, tree.root_count[g] + depth, width, height,
-                         states_out[n_eval])
+            encode_leaf(tree, g, node, board, player, depth, width, height, states_out[n_eval])
             eval_trees[n_eval] = g
             n_eval += 1
     return n_eval
 
 
 @numba.njit(cache=True, nogil=True)
-def expand_and_backup(tree, trees, n_eval, eval_trees, priors, values, leaf_node, leaf_value,
-                      stones, root_noise, noise_pending, noise_weight):
-    """Expand the evaluated leaves with their priors, then back up every walked tree's value.
+def _leaf_player(tree, board, g, node):
+    """The player to move at ``node`` of tree ``g``, whose position is ``board``."""
+    if node == ROOT:
+        return tree.root_player[g]
+    return opponent(board[tree.move[g, node]])
 
-    ``priors`` (float32 [n_eval, A]) are renormalised over the leaf's empty points (uniform if
-    they put no mass there); a root with ``noise_pending`` mixes in ``root_noise[g]`` with
-    ``noise_weight``. ``values`` (float32 [n_eval]) are for the player to move at the leaf; the
-    leaf's node gets the negated value and the sign flips at every level up to the root.
+
+@numba.njit(cache=True, nogil=True)
+def expand_leaf(tree, g, node, board, priors, root_noise, noise_pending, noise_weight, width,
+                height, rule, legal):
+    """Expand the evaluated leaf ``node`` of tree ``g`` (position ``board``) with ``priors``.
+
+    ``priors`` (float32 [A]) are renormalised over the leaf's legal points (uniform if they put
+    no mass there); the other empty points get ILLEGAL_PRIOR. A root with ``noise_pending``
+    mixes in ``root_noise[g]`` with ``noise_weight``. ``legal`` is scratch, bool [A] under renju.
+    Returns False, and makes the node TERMINAL with DRAW_VALUE, when under renju black is to
+    move there without a legal point; else True.
     """
+    black = tree.root_black[g]
+    masked = rule == RENJU and _leaf_player(tree, board, g, node) == black
+    if masked and legal_mask(board, width, height, black, rule, legal, black) == 0:
+        tree.state[g, node] = TERMINAL
+        tree.terminal_value[g, node] = DRAW_VALUE
+        return False
+    total, n_legal = 0.0, 0
+    for a in range(board.shape[0]):
+        if board[a] == EMPTY and (not masked or legal[a]):
+            total += priors[a]
+            n_legal += 1
+    noisy = node == ROOT and noise_pending[g]
+    for a in range(board.shape[0]):
+        p = 0.0
+        if board[a] == EMPTY and masked and not legal[a]:
+            p = ILLEGAL_PRIOR
+        elif board[a] == EMPTY:
+            p = priors[a] / total if total > 0.0 else 1.0 / n_legal
+            if noisy:
+                p = (1.0 - noise_weight) * p + noise_weight * root_noise[g, a]
+        tree.child_prior[g, node, a] = p
+    if noisy:
+        noise_pending[g] = False
+    tree.state[g, node] = EXPANDED
+    return True
+
+
+@numba.njit(cache=True, nogil=True)
+def expand_and_backup(tree, trees, n_eval, eval_trees, priors, values, leaf_node, leaf_value,
+                      stones, root_noise, noise_pending, noise_weight, width, height, rule):
+    """Expand the evaluated leaves with their priors (``expand_leaf``), then back up every
+    walked tree's value.
+
+    ``priors`` float32 [n_eval, A]; ``values`` (float32 [n_eval]) are for the player to move at
+    the leaf; the leaf's node gets the negated value and the sign flips at every level up to the
+    root. A leaf ``expand_leaf`` makes TERMINAL backs up its DRAW_VALUE instead.
+    """
+    legal = np.ones(stones.shape[1] if rule == RENJU else 0, np.bool_)  # bool [A]: renju black
     for k in range(n_eval):
         g = eval_trees[k]
-        node = leaf_node[g]
-        board = stones[g]
-        total, n_legal = 0.0, 0
-        for a in range(board.shape[0]):
-            if board[a] == EMPTY:
-                total += priors[k, a]
-                n_legal += 1
-        noisy = node == ROOT and noise_pending[g]
-        for a in range(board.shape[0]):
-            p = 0.0
-            if board[a] == EMPTY:
-                p = priors[k, a] / total if total > 0.0 else 1.0 / n_legal
-                if noisy:
-                    p = (1.0 - noise_weight) * p + noise_weight * root_noise[g, a]
-            tree.child_prior[g, node, a] = p
-        if noisy:
-            noise_pending[g] = False
-        tree.state[g, node] = EXPANDED
-        leaf_value[g] = values[k]
+        leaf_value[g] = values[k] if expand_leaf(
+            tree, g, leaf_node[g], stones[g], priors[k], root_noise, noise_pending, noise_weight,
+            width, height, rule, legal) else DRAW_VALUE
     for i in range(trees.shape[0]):
         g = trees[i]
         node = leaf_node[g]
@@ -237,14 +300,15 @@ def expand_and_backup(tree, trees, n_eval, eval_trees, priors, values, leaf_node
 
 @numba.njit(cache=True, nogil=True)
 def add_root_noise(tree, trees, root_noise, noise_pending, noise_weight):
-    """Mix ``root_noise[g]`` into the priors of each expanded root now; mark new roots pending."""
+    """Mix ``root_noise[g]`` into the priors of each expanded root's legal points now; mark new
+    roots pending."""
     for i in range(trees.shape[0]):
         g = trees[i]
         if tree.state[g, ROOT] != EXPANDED:
             noise_pending[g] = True
             continue
         for a in range(tree.root_stones.shape[1]):
-            if tree.root_stones[g, a] == EMPTY:
+            if tree.root_stones[g, a] == EMPTY and tree.child_prior[g, ROOT, a] != ILLEGAL_PRIOR:
                 tree.child_prior[g, ROOT, a] = ((1.0 - noise_weight) * tree.child_prior[g, ROOT, a]
                                                 + noise_weight * root_noise[g, a])
 

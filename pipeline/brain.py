@@ -10,10 +10,12 @@ from typing import Callable
 
 import mcts
 from gomoku import BoardConfig, InputError
+from mcts.search_config import MAX_LEAF_BATCH
 
 from . import run_config
 
 C_PUCT = 5.0  # the reference's, for both searches
+WARNED_RULES = ("standard", "caro")  # rules a freestyle net plays, with a warning
 # how a net brain runs its net: "tensorflow" (net.PolicyValueNet, the trainer's net) or "light"
 # (net.numpy_net.NumpyNet: the same forward pass in NumPy from the model file's weights, without
 # TensorFlow; the Gomocup engine's default, see docs/play.md "Gomocup limits")
@@ -37,6 +39,23 @@ class Brain:
     make_player: Callable[[BoardConfig], object]
     net: object = None
 
+    def rule_warning(self, rule: str) -> str | None:
+        """Whether this brain plays the game under ``rule`` (a ``BoardConfig`` rule name).
+
+        Pure MCTS plays every rule, and a net its own: None. A freestyle net also plays standard
+        and caro, whose positions are freestyle's and whose only change is which lines win (the
+        search judges them by the rule; the net never learnt it): the warning to show. Anything
+        else raises InputError: a net does not know renju's forbidden points unless it was
+        trained under renju, nor another rule's games.
+        """
+        own = "freestyle" if self.board is None else self.board.rule
+        if self.board is None or rule == own:
+            return None
+        if own == "freestyle" and rule in WARNED_RULES:
+            return (f"warning: this net was trained for freestyle; it plays {rule} with its "
+                    f"search judging the lines that win")
+        raise InputError(f"this net was trained for {own} and cannot play {rule}")
+
 
 def pure_brain(playouts: int, seed: int | None = None) -> Brain:
     """Pure MCTS with ``playouts`` playouts a move (at most, when a move has a deadline)."""
@@ -49,9 +68,11 @@ def pure_brain(playouts: int, seed: int | None = None) -> Brain:
 
 
 def net_brain(path: Path, playouts: int, n_in_row: int | None = None,
-              seed: int | None = None, runtime: str = "tensorflow") -> Brain:
+              seed: int | None = None, runtime: str = "tensorflow",
+              leaf_batch: int = 1) -> Brain:
     """The net saved at ``path`` searching ``playouts`` PUCT playouts a move (at most, with a
-    deadline); its game is the one the file records (see ``model_game``).
+    deadline), ``leaf_batch`` leaves a network call (``mcts.leaf_batch``; 1: the exact search);
+    its game is the one the file records (see ``model_game``).
 
     ``runtime`` (one of RUNTIMES) says what runs the net: "tensorflow" imports TensorFlow;
     "light" never does (same priors and values within 1e-4, a fifth of the memory). Raises
@@ -59,6 +80,8 @@ def net_brain(path: Path, playouts: int, n_in_row: int | None = None,
     """
     if playouts < 1:
         raise InputError(f"the net needs a positive playout count, got {playouts}")
+    if not 1 <= leaf_batch <= MAX_LEAF_BATCH:
+        raise InputError(f"the leaf batch must be from 1 to {MAX_LEAF_BATCH}, got {leaf_batch}")
     if runtime not in RUNTIMES:
         raise InputError(f"unknown runtime {runtime!r} (one of {', '.join(RUNTIMES)})")
     if not path.exists():
@@ -75,8 +98,10 @@ def net_brain(path: Path, playouts: int, n_in_row: int | None = None,
     def make_net_player(board_config: BoardConfig):
         # evaluation play: a new noiseless tree every move, searched on the net's batched path
         return mcts.MCTSPlayer(evaluate=pvnet.evaluate, c_puct=C_PUCT, n_playout=playouts,
+                               leaf_batch=leaf_batch,
                                seed=0 if seed is None else seed)
-    label = f"net {path.name} {board.label} ({playouts} playouts)"
+    batch = f", leaf batch {leaf_batch}" if leaf_batch > 1 else ""
+    label = f"net {path.name} {board.label} ({playouts} playouts{batch})"
     return Brain(label, board, make_net_player, pvnet)
 
 
@@ -91,15 +116,17 @@ def load_net(path: Path, runtime: str = "tensorflow"):
 
 def model_game(path: Path, recorded: BoardConfig | None, width: int, height: int,
                n_in_row: int | None = None) -> BoardConfig:
-    """The game of a saved ``width`` x ``height`` net, ``n_in_row`` overriding its line length.
+    """The game of a saved ``width`` x ``height`` net, ``n_in_row`` overriding its line length
+    (its rule is kept).
 
     A model file records its game (``recorded``). One of the format's v1 has only its size: its
-    line length comes from the run config written beside it (``config.yaml``), else five in a row
-    (Gomocup's rule).
+    line length and rule come from the run config written beside it (``config.yaml``), else five
+    in a row, freestyle (Gomocup's rule).
     """
     try:
         if n_in_row is not None:
-            return BoardConfig(width, height, n_in_row)
+            rule = recorded.rule if recorded is not None else "freestyle"
+            return BoardConfig(width, height, n_in_row, rule)
         if recorded is not None:
             return recorded
         beside = path.parent / run_config.RUN_CONFIG_FILE

@@ -14,6 +14,12 @@ from gomoku.ascii import SYMBOLS, render
 from .brain import Brain
 
 QUIT_WORDS = {"q", "quit", "exit"}
+RULE_TEXT = {  # how the game announces its rule; {n} is n_in_row
+    "freestyle": "{n} in a row wins",
+    "standard": "exactly {n} in a row wins",
+    "renju": "renju: exactly 5 in a row wins for X, who may not make an overline, a double four "
+             "or a double three; 5 or more for O",
+    "caro": "caro: exactly {n} in a row wins unless both its ends are blocked"}
 ABANDONED = 0  # play_game's result when the person quits
 
 
@@ -29,6 +35,9 @@ def parse_move(text: str, board: Board) -> tuple[int | None, str]:
                       f"columns 0-{board.width - 1})")
     if board.stones[move] != EMPTY:
         return None, f"{row},{col} is taken"
+    if not board.legal_mask()[move]:
+        return None, (f"{row},{col} is forbidden to {SYMBOLS[board.first_player]} under renju "
+                      f"(an overline, a double four or a double three)")
     return move, ""
 
 
@@ -57,8 +66,9 @@ def play_game(brain: Brain, board_config: BoardConfig, human_first: bool, out) -
     human = PLAYER_1 if human_first else PLAYER_2
     ai = brain.make_player(board_config)
     ai.set_player_ind(opponent(human))
-    out.write(f"{board_config.width}x{board_config.height} board, {board_config.n_in_row} in a row "
-              f"wins. You are {SYMBOLS[human]}, {brain.label} is {SYMBOLS[opponent(human)]}; "
+    rule = RULE_TEXT[board_config.rule].format(n=board_config.n_in_row)
+    out.write(f"{board_config.width}x{board_config.height} board, {rule}. You are "
+              f"{SYMBOLS[human]}, {brain.label} is {SYMBOLS[opponent(human)]}; "
               f"{SYMBOLS[PLAYER_1]} moves first.\n")
     while True:
         ended, winner = board.game_end()

@@ -15,7 +15,14 @@ Invariants of the engine:
   clamped to +-UNLIMITED_MS; a BOARD block holds at most one line per point of the board;
 - a move it answers is always on an empty point of the board;
 - the position is the list of stones with their owner (own / opponent) in the order they came, and
-  the Board searched is rebuilt from it before each move, so TAKEBACK and BOARD need no undo.
+  the Board searched is rebuilt from it before each move, so TAKEBACK and BOARD need no undo;
+- the game is played under ``rule`` (the brain's own until ``INFO rule`` changes it, see
+  ``rule_of_bits``): wins are judged by it, and a move answered is one of the Board's
+  ``legal_moves()`` (under renju never a point forbidden to black). A stone the manager sends is
+  placed whatever it makes (the manager judges fouls). An ``INFO rule`` the brain cannot play is
+  answered, as the protocol asks of an INFO that cannot be met, at the next move command, by
+  ``ERROR``, and so is every move command until an ``INFO rule`` it can play; a rule it plays
+  with a warning gets a ``MESSAGE`` line before the next move.
 """
 from __future__ import annotations
 
@@ -24,13 +31,18 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from gomoku import PLAYER_1, PLAYER_2, Board, BoardConfig
+from gomoku import DRAW, PLAYER_1, PLAYER_2, Board, BoardConfig
 from gomoku.board_config import MAX_SIDE
 from gomoku.validation import InputError
 
 from .brain import Brain
 
 OWN, OPPONENT, WINNING_LINE = 1, 2, 3  # BOARD fields; 3 marks a finished line in continuous games
+# INFO rule bits (the protocol's "bitmask or sum"): exactly five, continuous game, renju, caro
+EXACT_FIVE_BIT, CONTINUOUS_BIT, RENJU_BIT, CARO_BIT = 1, 2, 4, 8
+KNOWN_RULE_BITS = EXACT_FIVE_BIT | CONTINUOUS_BIT | RENJU_BIT | CARO_BIT
+# the INFO rule value a manager sends for each rule (rule_of_bits reads it back)
+RULE_BITS = {"freestyle": 0, "standard": EXACT_FIVE_BIT, "renju": RENJU_BIT, "caro": CARO_BIT}
 MAX_LINE_BYTES = 4096  # longer input lines are dropped with an ERROR
 UNLIMITED_MS = 2147483647  # time_left sent when the match has no time limit
 MOVES_TO_PLAN = 20  # the match clock is spread over at most this many own moves
@@ -47,6 +59,28 @@ class ProtocolError(InputError):
 
 class GameOver(ProtocolError):
     """A move asked for in a finished game: answered ``ERROR``, the stones sent are kept."""
+
+
+def rule_of_bits(bits: int) -> str:
+    """The ``BoardConfig`` rule of an ``INFO rule`` value (an int >= 0).
+
+    Bits, from the Gomocup protocol (plastovicka.github.io/protocl2en.htm, INFO): 1 exactly
+    five, 2 continuous game, 4 renju, 8 caro. Renju (4) and caro (8) are exact-five rules of their
+    own, so bit 1 beside them changes nothing; bit 1 alone is standard; none is freestyle. Bit 2
+    is ignored: this engine plays a game to its first win, continuous or not. So 2 is freestyle,
+    not renju: the protocol gives 2 no other meaning, and the managers that send renju send 4
+    (GomocupJudge, c-gomoku-cli). Raises InputError for unknown bits or renju with caro.
+    """
+    if bits & ~KNOWN_RULE_BITS:
+        raise InputError(f"INFO rule {bits} has unknown bits (known: 1 exactly five, "
+                         f"2 continuous, 4 renju, 8 caro)")
+    if bits & RENJU_BIT and bits & CARO_BIT:
+        raise InputError(f"INFO rule {bits} asks for renju and caro at once")
+    if bits & RENJU_BIT:
+        return "renju"
+    if bits & CARO_BIT:
+        return "caro"
+    return "standard" if bits & EXACT_FIVE_BIT else "freestyle"
 
 
 @dataclass
@@ -87,7 +121,10 @@ class Engine:
     brain: Brain
     n_in_row: int
     version: str = "unknown"  # the program's, for ABOUT
+    rule: str = "freestyle"  # the rule played (a BoardConfig rule)
     clock: TimeControl = field(default_factory=TimeControl)
+    rule_error: str | None = None  # set by an INFO rule the brain cannot play: moves get ERROR
+    notices: list[str] = field(default_factory=list)  # MESSAGE texts for the next move
     board_config: BoardConfig | None = None  # None until START / RECTSTART
     player: object = None  # the brain's player for board_config, made at START / RECTSTART
     stones: list[tuple[int, int]] = field(default_factory=list)  # (move, OWN or OPPONENT) in order
@@ -133,7 +170,7 @@ class Engine:
             raise ProtocolError(f"no model for a {width}x{height} board "
                                 f"(the model plays {fixed.width}x{fixed.height})")
         try:
-            config = BoardConfig(width, height, self.n_in_row)
+            config = BoardConfig(width, height, self.n_in_row, self.rule)
         except ValueError as exc:
             raise ProtocolError(str(exc)) from None
         self.board_config, self.stones = config, []
@@ -144,7 +181,7 @@ class Engine:
         """A search of the fewest playouts before the first command: compiles the search and
         traces the net, so that START and the first move answer quickly."""
         side = max(6, self.n_in_row)
-        config = self.brain.board or BoardConfig(side, side, self.n_in_row)
+        config = self.brain.board or BoardConfig(side, side, self.n_in_row, self.rule)
         self.brain.make_player(config).get_action(Board.from_config(config),
                                                   deadline=time.monotonic())
 
@@ -214,9 +251,32 @@ class Engine:
             if ms is None:
                 raise ProtocolError(f"INFO {key} needs milliseconds, got {_quote(value)}")
             setattr(self.clock, key, max(-UNLIMITED_MS, min(ms, UNLIMITED_MS)))
+        elif key == "rule":
+            bits = _integer(value)
+            if bits is None or bits < 0:
+                raise ProtocolError(f"INFO rule needs a number >= 0, got {_quote(value)}")
+            self._set_rule(bits)
         elif not key:
             raise ProtocolError("INFO needs a key and a value")
-        return []  # other keys (max_memory, game_type, rule, folder, ...) are accepted silently
+        return []  # other keys (max_memory, game_type, folder, ...) are accepted silently
+
+    def _set_rule(self, bits: int) -> None:
+        """Play under the rule of ``bits`` from now on, if the brain can (see the module
+        docstring); the stones stay. Otherwise keep the rule and refuse moves until another."""
+        try:
+            rule = rule_of_bits(bits)
+            warning = self.brain.rule_warning(rule)
+            cfg = self.board_config
+            width, height = (cfg.width, cfg.height) if cfg else (self.n_in_row, self.n_in_row)
+            config = BoardConfig(width, height, self.n_in_row, rule)
+        except ValueError as exc:  # InputError, and BoardConfig's FieldError
+            self.rule_error = f"cannot play INFO rule {bits}: {exc}"
+            return
+        self.rule, self.rule_error = rule, None
+        if warning:
+            self.notices.append(warning)
+        if cfg is not None:
+            self.board_config, self.player = config, self.brain.make_player(config)
 
     def _about(self, rest: str, received: float) -> list[str]:
         return [f'name="gomoku-zero", version="{self.version}", author="gomoku-zero authors", '
@@ -249,7 +309,8 @@ class Engine:
 
         Stones are placed in order, each by its owner whatever the parity, so openings of any
         shape load; who started follows from the counts (equal: this engine). Raises
-        GameOver when the game is over (a line of n, or a full board).
+        GameOver when the game is over (a win under the rule, a full board, or under renju
+        black to move without a legal point).
         """
         cfg = self.board_config
         n_own = sum(1 for _, owner in self.stones if owner == OWN)
@@ -257,9 +318,14 @@ class Engine:
         player_of = {first: PLAYER_1, (OPPONENT if first == OWN else OWN): PLAYER_2}
         board = Board.from_stones(cfg, [(move, player_of[owner]) for move, owner in self.stones],
                                   to_move=player_of[OWN])
-        if board.game_end()[0]:
-            why = "the board is full" if not board.availables else \
-                f"there is already a line of {cfg.n_in_row} on the board"
+        ended, winner = board.game_end()
+        if ended:
+            if winner != DRAW:
+                why = f"there is already a line of {cfg.n_in_row} on the board"
+            elif not board.availables:
+                why = "the board is full"
+            else:
+                why = "black has no legal point left under renju"
             raise GameOver(f"the game is over: {why}")
         return board
 
@@ -269,6 +335,8 @@ class Engine:
         The budget counts from the command's arrival; the search gets its deadline (the brain's
         playouts being the most it runs) and always runs a few playouts, even out of time.
         """
+        if self.rule_error is not None:
+            raise ProtocolError(self.rule_error)
         board = self.position()
         budget = self.clock.budget(len(board.availables))
         start = time.monotonic()
@@ -276,13 +344,16 @@ class Engine:
         move = int(self.player.get_action(
             board, deadline=None if budget is None else received + search_time(budget)))
         took = time.monotonic() - start
-        if move not in board.availables:  # never answer an illegal move, whatever the search says
-            move = board.availables[0]
+        legal = board.legal_moves()
+        if move not in legal:  # never answer an illegal move, whatever the search says
+            move = legal[0]
         self.stones.append((move, OWN))
         width = self.board_config.width
         budget_text = "none" if budget is None else f"{budget:.3f}s"
-        return [f"MESSAGE {self.player.playouts} playouts in {took:.3f}s, budget {budget_text}",
-                f"{move % width},{move // width}"]
+        notices, self.notices = [f"MESSAGE {text}" for text in self.notices], []
+        return notices + [
+            f"MESSAGE {self.player.playouts} playouts in {took:.3f}s, budget {budget_text}",
+            f"{move % width},{move // width}"]
 
 
 COMMANDS = {

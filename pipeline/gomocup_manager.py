@@ -4,10 +4,12 @@ An ``EngineProcess`` runs one engine command (started on first use) and asks it 
 any game of a match: ``move(key, board, history)`` sends the position and returns the answer.
 Positions are restarted rather than trusted: a game the engine did not just play (another
 ``key``, or a history that is not the one it knows plus one move) is sent afresh as ``START``
-(``RECTSTART`` on a non-square board), ``INFO timeout_turn``, ``INFO timeout_match 0`` and the
-stones as ``BOARD ... DONE`` (``BEGIN`` on an empty board); the next move of the same game is a
-``TURN``. So one process serves many games of a match in any order. ``x`` is the column, ``y``
-the row: the point ``(x, y)`` is the move ``y * width + x``.
+(``RECTSTART`` on a non-square board), ``INFO timeout_turn``, ``INFO timeout_match 0``, the
+rule as ``INFO rule`` (whenever it is not the one the process was last told, freestyle for a new
+one: the protocol's rule 0) and the stones as ``BOARD ... DONE`` (``BEGIN`` on an empty board);
+the next move of the same game is a ``TURN``. So one process serves many games of a match in
+any order. ``x`` is the column, ``y`` the row: the point ``(x, y)`` is the move
+``y * width + x``.
 
 Invariant: ``move`` returns an empty point of the position it was given, or raises
 ``EngineFailure`` with a one-line reason (the engine could not start, died, did not answer within
@@ -24,6 +26,8 @@ import threading
 import time
 
 from gomoku import BoardConfig
+
+from .gomocup import RULE_BITS
 
 START_TIMEOUT_S = 120.0  # for START: a new engine's imports and warm-up, on a loaded machine
 MOVE_GRACE_S = 1.0  # beyond timeout_turn before a move counts as timed out
@@ -54,6 +58,7 @@ class EngineProcess:
         self._lines: queue.Queue | None = None
         self._stderr = None
         self._known = None  # (key, history incl. the engine's last answer) of the loaded game
+        self._rule = None  # the rule the process was last told (freestyle once spawned)
 
     # -- the process ---------------------------------------------------------------------------
     def _spawn(self) -> None:
@@ -68,6 +73,7 @@ class EngineProcess:
         self._lines = queue.Queue()
         threading.Thread(target=_read_lines, args=(self._proc.stdout, self._lines),
                          daemon=True).start()
+        self._rule = "freestyle"
 
     def _send(self, *lines: str) -> None:
         try:
@@ -133,6 +139,9 @@ class EngineProcess:
         if answer.upper() != "OK":
             raise EngineFailure(f"answered {_quote(answer)} to {command}")
         self._send(f"INFO timeout_turn {self.turn_ms}", "INFO timeout_match 0")
+        if board.rule != self._rule:
+            self._send(f"INFO rule {RULE_BITS[board.rule]}")
+            self._rule = board.rule
 
     def check(self, board: BoardConfig) -> None:
         """Start the engine and see that it takes the board (EngineFailure if not)."""

@@ -149,7 +149,8 @@ def run_ladder(run_dir, board: BoardConfig, generations: list[Entrant], anchors:
                     made[e.name] = make_player(e.spec)
             pair_seed = pairing_seed(seed, a.name, b.name)
             chosen = random_openings(board.width, board.height, board.n_in_row, openings,
-                                     games_per_pair // 2, pair_seed) if openings else None
+                                     games_per_pair // 2, pair_seed, board.rule) \
+                if openings else None
             result = match.play_games(made[a.name], made[b.name], board, games_per_pair, chosen,
                                       pair_seed, desc=f"{a.name} vs {b.name}")
             total = result.counts()

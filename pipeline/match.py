@@ -9,8 +9,9 @@ number of games each player has each colour equally often, on the same positions
 Play (``play_games``): all games at once. At every step each open game waits for its player to
 move; A's waiting games and B's are asked at the same time (B's on a second thread), and each
 player answers all of its games in one call (players.py: one batched search for a net, a thread
-pool for pure MCTS). Every answer is checked: a player that answers a ``Forfeit`` or a move that
-is not an empty point loses that game, and the others go on. A is seeded from ``(seed, 0)`` and B
+pool for pure MCTS). Every answer is checked: a player that answers a ``Forfeit``, a move that
+is not an empty point, or under renju black's forbidden point (a foul) loses that game, and the
+others go on. Wins are judged by the board's rule. A is seeded from ``(seed, 0)`` and B
 from ``(seed, 1)``, so a match without engines is the same whatever the thread timing.
 """
 from __future__ import annotations
@@ -104,7 +105,7 @@ def play_games(a, b, board: BoardConfig, n_games: int, openings=None, seed: int 
     plan = schedule(openings, n_games)
     games = []
     for i, (opening, _) in enumerate(plan):
-        opening_board(opening, board.width, board.height, board.n_in_row)  # checks it
+        opening_board(opening, board.width, board.height, board.n_in_row, board.rule)  # checks it
         position = Board.from_config(board)
         for move in opening:
             position.do_move(move)
@@ -146,6 +147,8 @@ def _play(game: GameState, a_black: bool, move, side: str,
     if not (is_int(move) and 0 <= move < board.width * board.height
             and board.stones[move] == EMPTY):
         return other, f"{side} ({player.spec}) loses: illegal move {move!r}"
+    if not board.legal_mask()[move]:
+        return other, f"{side} ({player.spec}) loses: move {move} is forbidden to black (renju)"
     board.do_move(int(move))
     game.history.append(int(move))
     ended, winner = board.game_end()

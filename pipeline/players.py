@@ -126,7 +126,7 @@ class RandomPlayer:
         self._rngs = [np.random.default_rng(s) for s in _game_seeds(seed, n_games)]
 
     def moves(self, games: list[GameState]) -> list[int]:
-        return [int(self._rngs[g.index].choice(g.board.availables)) for g in games]
+        return [int(self._rngs[g.index].choice(g.board.legal_moves())) for g in games]
 
     def close(self) -> None:
         pass

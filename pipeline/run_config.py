@@ -194,7 +194,7 @@ class Config:
         if e.openings:
             try:  # the openings of a match must exist on the board
                 random_openings(b.width, b.height, b.n_in_row, e.openings, -(-e.n_games // 2),
-                                seed=0)
+                                seed=0, rule=b.rule)
             except OpeningsError as exc:
                 raise FieldError("evaluation.openings", f"does not fit the board: {exc}") from None
 

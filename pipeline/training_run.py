@@ -257,7 +257,8 @@ class TrainingRun:
         if set(meta["progress"]) != set(vars(Progress())):
             raise ResumeError(f"{path.name}: its progress record has other fields "
                               f"({', '.join(sorted(meta['progress']))})")
-        changed = [key for key in config_differences(meta["config"], self.config.to_dict())
+        saved = with_defaults(meta["config"], Config().to_dict())
+        changed = [key for key in config_differences(saved, self.config.to_dict())
                    if key not in RESUMABLE_CHANGES]
         board = [key for key in changed if key.startswith("board.")]
         if board:
@@ -358,7 +359,7 @@ class TrainingRun:
         e, b = cfg.evaluation, cfg.board
         seed = int(self.rng.integers(SEED_BOUND))
         openings = random_openings(b.width, b.height, b.n_in_row, e.openings,
-                                   -(-e.n_games // 2), seed) if e.openings else None
+                                   -(-e.n_games // 2), seed, b.rule) if e.openings else None
         wins, losses, ties = play_match(
             self.net, cfg.board, e.search, n_games=e.n_games, pure_playout=p.pure_playout,
             pure_c_puct=e.pure_c_puct, seed=seed, desc=f"match vs pure {p.pure_playout}",
@@ -392,6 +393,19 @@ class TrainingRun:
     def close(self) -> None:
         self.selfplay.close()
         self.metrics.close()
+
+
+def with_defaults(saved: dict, defaults: dict) -> dict:
+    """``saved`` (a nested config dict) with the keys it lacks taken from ``defaults``: a key
+    added to the config since a checkpoint was written (``search.leaf_batch``) has the value it
+    then had in effect, its default."""
+    out = dict(saved)
+    for key, value in defaults.items():
+        if key not in out:
+            out[key] = value
+        elif isinstance(value, dict) and isinstance(out[key], dict):
+            out[key] = with_defaults(out[key], value)
+    return out
 
 
 def config_differences(saved: dict, current: dict, prefix: str = "") -> list[str]:

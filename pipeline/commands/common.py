@@ -5,6 +5,8 @@ from importlib.metadata import PackageNotFoundError, version as package_version
 from pathlib import Path
 
 from gomoku import BoardConfig, InputError
+from gomoku.board_config import RULES
+from mcts.search_config import MAX_LEAF_BATCH
 
 from pipeline import brain, run_config
 
@@ -52,6 +54,23 @@ def parse_board_spec(text: str, flag: str = "--board") -> BoardConfig:
         raise UsageError(f"{flag} {text}: {exc}") from None
 
 
+def check_rule_name(rule: str | None) -> None:
+    """UsageError unless ``rule`` (``--rule``, None when not given) names a rule; checked before
+    a model is loaded, so that a typo does not wait for TensorFlow."""
+    if rule is not None and rule not in RULES:
+        raise UsageError(f"--rule {rule}: rule must be one of {', '.join(RULES)}")
+
+
+def check_rule(player, rule: str, n_in_row: int) -> str | None:
+    """UsageError unless the brain ``player`` plays ``rule`` with ``n_in_row`` (``--rule``);
+    returns the warning to show, if any (``Brain.rule_warning``)."""
+    try:
+        BoardConfig(n_in_row, n_in_row, n_in_row, rule)
+        return player.rule_warning(rule)
+    except ValueError as exc:
+        raise UsageError(f"--rule {rule}: {exc}") from None
+
+
 def check_at_least(flag: str, value: int | None, low: int) -> None:
     """UsageError unless ``value`` (an int flag, None when not given) is at least ``low``."""
     if value is not None and value < low:
@@ -67,13 +86,26 @@ def check_games_per_pairing(flag: str, value: int) -> None:
                          f"got {value}")
 
 
+def add_leaf_batch_flag(parser) -> None:
+    parser.add_argument("--leaf-batch", type=int, default=1, metavar="L",
+                        help=f"leaves the net's search evaluates a network call, walked with "
+                             f"virtual loss (1 to {MAX_LEAF_BATCH}; 1: the exact search, 8: "
+                             f"faster playouts)")
+
+
 def brain_from_flags(args, n_in_row: int | None = None) -> brain.Brain:
-    """The player that ``--pure N`` or ``--model PATH --playouts N`` (with ``--seed`` and
-    ``--runtime``, TensorFlow without it) choose."""
+    """The player that ``--pure N`` or ``--model PATH --playouts N --leaf-batch L`` (with
+    ``--seed`` and ``--runtime``, TensorFlow without it) choose."""
     check_at_least("--seed", args.seed, 0)
     check_at_least("--pure", args.pure, 1)
     check_at_least("--playouts", args.playouts, 1)
+    if not 1 <= args.leaf_batch <= MAX_LEAF_BATCH:
+        raise UsageError(f"--leaf-batch must be from 1 to {MAX_LEAF_BATCH}, "
+                         f"got {args.leaf_batch}")
     if args.pure is not None:
+        if args.leaf_batch != 1:
+            raise UsageError("--leaf-batch is for a net's search; pure MCTS has no network calls")
         return brain.pure_brain(args.pure, seed=args.seed)
     return brain.net_brain(repo_path(args.model), args.playouts, n_in_row=n_in_row,
-                           seed=args.seed, runtime=getattr(args, "runtime", "tensorflow"))
+                           seed=args.seed, runtime=getattr(args, "runtime", "tensorflow"),
+                           leaf_batch=args.leaf_batch)

@@ -3,14 +3,17 @@ openings, with the score, Elo and its interval, an optional SPRT, and a JSON rec
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
+from gomoku.board_config import RULES
 from gomoku.openings import OpeningsError, random_openings, read_openings
 from net.atomic_file import atomic_write_bytes
 
 from pipeline import match, match_report, players
 
-from .common import UsageError, check_at_least, check_games_per_pairing, parse_board_spec
+from .common import (UsageError, check_at_least, check_games_per_pairing, check_rule_name,
+                     parse_board_spec)
 
 HELP = ("play two players against each other (each opening with both colours) and print the "
         "score and Elo with its interval")
@@ -24,6 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                  f"{players.DEFAULT_NET_PLAYOUTS})")
     parser.add_argument("--board", default=None, metavar="WxHxN",
                         help="the game; if None, the models' (required without a model)")
+    parser.add_argument("--rule", default=None, metavar="RULE",
+                        help=f"the game's rule, one of {', '.join(RULES)}; if None, the models' "
+                             f"(freestyle without a model)")
     parser.add_argument("--games", type=int, default=DEFAULT_GAMES,
                         help="games, an even number: each opening once with A black, once with B")
     source = parser.add_mutually_exclusive_group()
@@ -73,14 +79,31 @@ def _check_flags(args) -> None:
         raise UsageError(f"--json {args.json}: not a file in an existing folder")
 
 
+def _given_board(args):
+    """``--board`` under ``--rule`` (None without ``--board``); UsageError for a bad one."""
+    check_rule_name(args.rule)
+    if args.board is None:
+        return None
+    board = parse_board_spec(args.board)
+    try:
+        return board if args.rule is None else dataclasses.replace(board, rule=args.rule)
+    except ValueError as exc:
+        raise UsageError(f"--rule {args.rule}: {exc}") from None
+
+
 def _board(args, a, b):
-    """The game: the models' (which must agree with each other and with --board), else --board."""
-    given = parse_board_spec(args.board) if args.board is not None else None
+    """The game: the models' (which must agree with each other, with --board and with --rule;
+    --board alone takes their rule), else --board under --rule."""
+    given = _given_board(args)
     fixed = [(spec, p.board) for spec, p in ((args.spec_a, a), (args.spec_b, b))
              if p.board is not None]
+    if given is not None and fixed and args.rule is None:
+        given = dataclasses.replace(given, rule=fixed[0][1].rule)
     for spec, board in fixed:
         if given is not None and board != given:
             raise UsageError(f"{spec} plays {board.label}, not --board {given.label}")
+        if args.rule is not None and board.rule != args.rule:
+            raise UsageError(f"{spec} plays {board.label}, not --rule {args.rule}")
         if board != fixed[0][1]:
             raise UsageError(f"{fixed[0][0]} plays {fixed[0][1].label} but {spec} plays "
                              f"{board.label}")
@@ -93,14 +116,14 @@ def _board(args, a, b):
 
 def _openings(args, board):
     """The openings and their description."""
-    w, h, n = board.width, board.height, board.n_in_row
+    w, h, n, rule = board.width, board.height, board.n_in_row, board.rule
     try:
         if args.openings_file is not None:
-            openings = read_openings(Path(args.openings_file), w, h, n)
+            openings = read_openings(Path(args.openings_file), w, h, n, rule)
             return openings, f"{len(openings)} from {args.openings_file}"
         if args.openings:
             count = args.games // 2
-            openings = random_openings(w, h, n, args.openings, count, args.seed)
+            openings = random_openings(w, h, n, args.openings, count, args.seed, rule)
             return openings, f"{count} random {args.openings}-stone"
     except OpeningsError as exc:
         raise UsageError(str(exc)) from None
@@ -108,8 +131,7 @@ def _openings(args, board):
 
 
 def run(args) -> int:
-    if args.board is not None:
-        parse_board_spec(args.board)  # a typo should not wait for a model to load
+    _given_board(args)  # a typo should not wait for a model to load
     _check_flags(args)
     sprt_test = parse_sprt(args.sprt) if args.sprt is not None else None
     opened = []

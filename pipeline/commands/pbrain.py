@@ -4,10 +4,13 @@ from __future__ import annotations
 import os
 import sys
 
+from gomoku.board_config import RULES
+
 from pipeline import gomocup
 from pipeline.brain import RUNTIMES
 
-from .common import DEFAULT_MODEL, brain_from_flags, check_at_least, version
+from .common import (DEFAULT_MODEL, add_leaf_batch_flag, brain_from_flags, check_at_least,
+                     check_rule, check_rule_name, version)
 
 HELP = "Gomocup/Piskvork protocol engine on stdin/stdout (also the pbrain-gomoku-zero command)"
 
@@ -22,6 +25,10 @@ def add_arguments(parser) -> None:
                         help="play pure MCTS with at most N playouts per move, on any board size")
     parser.add_argument("--n-in-row", type=int, default=None,
                         help="stones in a row that win (default: the model's rule; 5 with --pure)")
+    parser.add_argument("--rule", default=None, metavar="RULE",
+                        help=f"rule played until the manager sends INFO rule, one of "
+                             f"{', '.join(RULES)} (default: the model's; freestyle with --pure)")
+    add_leaf_batch_flag(parser)
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the player (pure MCTS rollouts; the net's ties)")
     parser.add_argument("--runtime", choices=RUNTIMES, default="light",
@@ -36,8 +43,13 @@ def run(args) -> int:
     sys.stdout.flush()
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     check_at_least("--n-in-row", args.n_in_row, 1)
+    check_rule_name(args.rule)
     player = brain_from_flags(args, n_in_row=args.n_in_row)
     n_in_row = player.board.n_in_row if player.board is not None else (args.n_in_row or 5)
-    engine = gomocup.Engine(player, n_in_row, version=version())
+    rule = args.rule or (player.board.rule if player.board is not None else "freestyle")
+    warning = check_rule(player, rule, n_in_row)
+    engine = gomocup.Engine(player, n_in_row, version=version(), rule=rule)
+    if warning:
+        engine.notices.append(warning)
     engine.warm_up()
     return gomocup.serve(engine, sys.stdin.buffer, out)

@@ -1,12 +1,16 @@
 """`gomoku-zero play`: a game in the console against the trained net or pure MCTS."""
 from __future__ import annotations
 
+import dataclasses
 import sys
+
+from gomoku.board_config import RULES
 
 from pipeline import console
 from pipeline.brain import RUNTIMES
 
-from .common import DEFAULT_MODEL, brain_from_flags, parse_board_spec
+from .common import (DEFAULT_MODEL, add_leaf_batch_flag, brain_from_flags, check_rule,
+                     check_rule_name, parse_board_spec)
 
 HELP = "play a game in the console against the trained model (or pure MCTS with --pure N)"
 DEFAULT_PURE_BOARD = "6x6x4"
@@ -21,7 +25,12 @@ def add_arguments(parser) -> None:
                         help="play against pure MCTS with N playouts per move instead of the net")
     parser.add_argument("--board", default=DEFAULT_PURE_BOARD, metavar="WxHxN",
                         help="board of a game against --pure (a net plays its own board)")
+    parser.add_argument("--rule", default=None, metavar="RULE",
+                        help=f"rule of the game, one of {', '.join(RULES)} (default: the "
+                             "model's; freestyle with --pure); "
+                             "a freestyle net also plays standard and caro, with a warning")
     parser.add_argument("--human-first", action="store_true", help="you play X and move first")
+    add_leaf_batch_flag(parser)
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the player (pure MCTS rollouts; the net's ties)")
     parser.add_argument("--runtime", choices=RUNTIMES, default="tensorflow",
@@ -31,7 +40,14 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     board = parse_board_spec(args.board)  # checked first: a typo should not wait for TensorFlow
+    check_rule_name(args.rule)
     player = brain_from_flags(args)
-    console.play_game(player, player.board or board, args.human_first, sys.stdout)
+    game = player.board or board
+    if args.rule is not None:
+        warning = check_rule(player, args.rule, game.n_in_row)
+        if warning:
+            print(warning)
+        game = dataclasses.replace(game, rule=args.rule)
+    console.play_game(player, game, args.human_first, sys.stdout)
     sys.stdout.flush()
     return 0

@@ -127,7 +127,8 @@ def _train(args, config, run_dir: Path, training, log) -> int:
             write_config(run_dir, config)  # the run goes on with these settings
     else:
         b = config.board
-        log(f"training {b.width}x{b.height}, {b.n_in_row} in a row; run directory {run_dir}")
+        rule = "" if b.rule == "freestyle" else f" ({b.rule})"
+        log(f"training {b.width}x{b.height}, {b.n_in_row} in a row{rule}; run directory {run_dir}")
     from pipeline.distributed import SelfPlayError
     try:
         training.run(stop_after=args.stop_after)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 import mcts
-from gomoku import EMPTY, Board, BoardConfig
+from gomoku import Board, BoardConfig
 from mcts.analysis import principal_variation, root_q
 
 from .. import brain
@@ -92,8 +92,9 @@ class Thought:
 
 
 def best_move(visits: np.ndarray, board: Board) -> int:
-    """The most visited empty point (lowest move number on ties)."""
-    return int(np.argmax(np.where(board.stones == EMPTY, visits, -1)))
+    """The most visited legal point (lowest move number on ties): an empty point, and under
+    renju not one forbidden to black."""
+    return int(np.argmax(np.where(board.legal_mask(), visits, -1)))
 
 
 class PureEngine:
@@ -146,9 +147,9 @@ class NetEngine:
         playouts = int(search.run(self._evaluate, deadline=deadline)[0])
         visits = search.root_visits()[0]
         priors, values = self._evaluate(board.current_state()[None])
-        empty = board.stones == EMPTY
-        policy = np.where(empty, priors[0], 0.0)
-        policy = policy / policy.sum() if policy.sum() > 0 else empty / empty.sum()
+        legal = board.legal_mask()
+        policy = np.where(legal, priors[0], 0.0)
+        policy = policy / policy.sum() if policy.sum() > 0 else legal / legal.sum()
         return Thought(move=best_move(visits, board), playouts=playouts,
                        seconds=time.monotonic() - start, visits=visits, q=root_q(search, 0),
                        policy=policy, value=float(values[0]),

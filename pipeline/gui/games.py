@@ -152,6 +152,8 @@ class Game:
                 raise ApiError("it is the engine's turn: ask it to reply", CONFLICT)
             if self.board.stones[move] != EMPTY:
                 raise ApiError(f"{row},{col} is taken")
+            if not self.board.legal_mask()[move]:
+                raise ApiError(f"{row},{col} is forbidden to black under renju")
             self.board.do_move(move)
             self.moves.append(move)
             return self._state()
