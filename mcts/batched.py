@@ -242,14 +242,10 @@ class BatchedSearch:
             n_eval = T.select_leaves(tree, trees, self.width, self.height, self.n_in_row,
                                      self.rule, self.config.c_puct, self._stones, self._leaf_node,
                                      self._leaf_value, eval_trees, states)
-            priors, values = self._no_priors, self._no_values
-            if n_eval:
-                start = time.perf_counter()
-                priors, values = evaluate(states[:n_eval])
-                seconds += time.perf_counter() - start
-                calls += 1
-                positions += n_eval
-                priors, values = self._check_output(priors, values, n_eval)
+            priors, values, spent = self._evaluate(evaluate, states, n_eval)
+            seconds += spent
+            calls += int(n_eval > 0)
+            positions += n_eval
             T.expand_and_backup(tree, trees, n_eval, eval_trees, priors, values, self._leaf_node,
                                 self._leaf_value, self._stones, self._root_noise,
                                 self._noise_pending, weight, self.width, self.height, self.rule)
@@ -284,14 +280,10 @@ class BatchedSearch:
                     tree, trees, wanted, self.leaf_batch, self.width, self.height, self.n_in_row,
                     self.rule, self.config.c_puct, stones, path_tree, leaf_node, leaf_value,
                     eval_paths, states, walked)
-                priors, values = self._no_priors, self._no_values
-                if n_eval:
-                    start = time.perf_counter()
-                    priors, values = evaluate(states[:n_eval])
-                    seconds += time.perf_counter() - start
-                    calls += 1
-                    positions += n_eval
-                    priors, values = self._check_output(priors, values, n_eval)
+                priors, values, spent = self._evaluate(evaluate, states, n_eval)
+                seconds += spent
+                calls += int(n_eval > 0)
+                positions += n_eval
                 LB.expand_and_backup_virtual(tree, n_paths, n_eval, eval_paths, priors, values,
                                              path_tree, leaf_node, leaf_value, stones,
                                              self._root_noise, self._noise_pending, weight,
@@ -301,6 +293,16 @@ class BatchedSearch:
         except BaseException:
             tree.virtual[trees] = 0  # a failed step's walks are dropped with their virtual losses
             raise
+
+    def _evaluate(self, evaluate, states: np.ndarray, n_eval: int):
+        """The checked output of ``evaluate`` on the first ``n_eval`` rows of ``states`` (the
+        empty stand-ins when there are none), and the seconds spent inside it."""
+        if not n_eval:
+            return self._no_priors, self._no_values, 0.0
+        start = time.perf_counter()
+        priors, values = evaluate(states[:n_eval])
+        seconds = time.perf_counter() - start
+        return (*self._check_output(priors, values, n_eval), seconds)
 
     def _check_output(self, priors, values, n: int):
         priors = np.ascontiguousarray(priors, dtype=np.float32)

@@ -8,6 +8,7 @@ import pytest
 
 from gomoku import DRAW, PLAYER_1, PLAYER_2, Board
 from gomoku.ascii import parse
+from rule_positions import STUCK
 
 RULES = ("freestyle", "standard", "renju", "caro")
 
@@ -140,14 +141,6 @@ def test_legal_moves_are_the_empty_points_except_black_under_renju():
         assert board.legal_moves() == board.availables
 
 
-STUCK = """
-    X O X X O X
-    O X X . X O
-    O O X X O X
-    O O X X O O
-    X O O X . O
-    O O X X O X
-"""
 
 
 def test_renju_black_without_a_legal_point_is_a_draw():

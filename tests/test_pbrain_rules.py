@@ -13,6 +13,7 @@ from pipeline.brain import Brain
 from pipeline.gomocup import Engine, rule_of_bits
 
 from test_pbrain_process import START_TIMEOUT, Manager, xy
+from rule_positions import STUCK
 
 
 def pure_brain(board=None, n_playout=60):
@@ -146,14 +147,6 @@ TEMPTING = """
     . . . . . . .
     O O . O O . .
     . . . . . . .
-"""
-STUCK = """
-    X O X X O X
-    O X X . X O
-    O O X X O X
-    O O X X O O
-    X O O X . O
-    O O X X O X
 """
 
 

@@ -16,6 +16,7 @@ from mcts.rollout import random_rollout
 from mcts.selfplay import play_games
 
 from evaluators import hashed_evaluator
+from rule_positions import STUCK
 
 # Black (X) to move. (4,3) makes six in a row: the obvious win in freestyle, forbidden in renju,
 # where black must rather stop white's broken four at (2,2).
@@ -41,16 +42,7 @@ ONE_LEGAL = """
     X X O X O .
 """
 FORBIDDEN, LEGAL = 1 * 6 + 3, 5
-# Black to move, both empty points forbidden: each makes six in a line (a column, a diagonal).
-STUCK = """
-    X O X X O X
-    O X X . X O
-    O O X X O X
-    O O X X O O
-    X O O X . O
-    O O X X O X
-"""
-# STUCK without one white stone: white refilling (5,1) leaves black no legal point.
+# STUCK (rule_positions) without one white stone: white refilling (5,1) leaves black no legal point.
 BEFORE_STUCK = """
     X . X X O X
     O X X . X O
