@@ -32,10 +32,11 @@ from gomoku.rules import EMPTY, opponent
 from gomoku.variants import move_wins
 from gomoku.validation import Int, is_int
 
+from . import gumbel as GB
 from . import leaf_batch as LB
 from . import tree as T
 from .deadline import checked_deadline
-from .search_config import SearchConfig
+from .search_config import MAX_PLAYOUTS, SearchConfig
 
 MIN_STEPS = 2  # a deadline never stops a run before: a new root's evaluation, then one move
 # Trees start with room for a whole run when n_playout is at most PREALLOCATE_PLAYOUTS; above
@@ -96,6 +97,8 @@ class BatchedSearch:
                         np.zeros((paths, 4, self.height, self.width), np.float32))
                        for _ in range(self.n_threads)]
         self._root_noise = np.zeros((g, a), np.float32)  # float32 [G, A]
+        self._gumbel = np.zeros((g, a), np.float32)  # float32 [G, A]: Gumbel search's root draws
+        self._budget = np.full(g, config.n_playout, np.int32)  # int32 [G]: its playouts
         self._noise_pending = np.zeros(g, np.bool_)  # bool [G]: mix noise when the root expands
         self._renumber = np.zeros(self.tree.capacity, np.int32)  # int32 [C]
         # stand-ins for the evaluator's output in a step where every leaf is terminal
@@ -133,6 +136,8 @@ class BatchedSearch:
         T.clear_node(self.tree, i, T.ROOT, T.NO_NODE, self.tree.root_last[i])
         self.tree.n_nodes[i] = 1
         self._noise_pending[i] = False
+        self._gumbel[i] = 0.0
+        self._budget[i] = self.config.n_playout
 
     def advance(self, i: int, move: int) -> None:
         """Play ``move`` at the root of tree ``i``, keeping the subtree below it.
@@ -166,37 +171,65 @@ class BatchedSearch:
             self.tree = T.grown(self.tree, max(needed, 2 * self.tree.capacity))
             self._renumber = np.zeros(self.tree.capacity, np.int32)
 
-    def run(self, evaluate, trees=None, root_noise=None, deadline=None) -> np.ndarray:
-        """``config.n_playout`` playouts on each tree of ``trees`` (default: all), in lock step.
-
-        ``root_noise`` (float [len(trees), A], zero on occupied points) is mixed into each root's
-        priors with weight ``config.dirichlet_weight``: now if the root is expanded, else as soon
-        as the first playout expands it. ``deadline`` (a ``time.monotonic()`` value, None for
-        none): no step starts after it, but at least min(MIN_STEPS, n_playout) run.
-        Returns the playouts each tree of ``trees`` received, int64 [len(trees)].
-        """
-        deadline = checked_deadline(deadline)
+    def _trees(self, trees) -> np.ndarray:
+        """``trees`` (default: all) as distinct tree indices, int32 [K]."""
         trees = np.arange(self.n_trees, dtype=np.int32) if trees is None \
             else np.asarray(trees, dtype=np.int32).reshape(-1)
+        if trees.size and (trees.min() < 0 or trees.max() >= self.n_trees
+                           or np.unique(trees).size != trees.size):
+            raise ValueError(f"trees must be distinct indices in range({self.n_trees})")
+        return trees
+
+    def _per_root(self, name: str, values, trees: np.ndarray) -> np.ndarray:
+        values = np.asarray(values, dtype=np.float32)
+        if values.shape != (trees.size, self.n_moves):
+            raise ValueError(f"{name} must have shape {(trees.size, self.n_moves)}, "
+                             f"got {values.shape}")
+        return values
+
+    def add_root_noise(self, trees, root_noise) -> None:
+        """Mix ``root_noise`` (float [len(trees), A], zero on occupied points) into each root's
+        priors with weight ``config.dirichlet_weight``: now if the root is expanded, else as soon
+        as the next playout expands it."""
+        trees = self._trees(trees)
+        self._root_noise[trees] = self._per_root("root_noise", root_noise, trees)
+        T.add_root_noise(self.tree, trees, self._root_noise, self._noise_pending,
+                         self.config.dirichlet_weight)
+
+    def set_gumbel(self, trees, gumbel, budget: int) -> None:
+        """The Gumbel search (``config.algorithm`` gumbel) of each new root of ``trees``: its
+        draws ``gumbel`` (float [len(trees), A]; zero, as after ``reset``, plays the best move)
+        and its ``budget`` of playouts, which sequential halving spreads (``config.n_playout``
+        after ``reset``)."""
+        trees = self._trees(trees)
+        self._gumbel[trees] = self._per_root("gumbel", gumbel, trees)
+        self._budget[trees] = Int(1, MAX_PLAYOUTS).check("budget", budget)
+
+    def run(self, evaluate, trees=None, root_noise=None, deadline=None,
+            playouts: int | None = None) -> np.ndarray:
+        """``playouts`` (default ``config.n_playout``) playouts on each tree of ``trees``
+        (default: all), in lock step.
+
+        ``root_noise``: see ``add_root_noise``. ``deadline`` (a ``time.monotonic()`` value, None
+        for none): no step starts after it, but at least min(MIN_STEPS, playouts) run.
+        Returns the playouts each tree of ``trees`` received, int64 [len(trees)]. A search may
+        be run in parts: its trees' playouts do not depend on how they are split between calls.
+        """
+        deadline = checked_deadline(deadline)
+        trees = self._trees(trees)
         if trees.size == 0:
             return np.zeros(0, np.int64)
-        if trees.min() < 0 or trees.max() >= self.n_trees or np.unique(trees).size != trees.size:
-            raise ValueError(f"trees must be distinct indices in range({self.n_trees})")
         over = trees[self.tree.state[trees, T.ROOT] == T.TERMINAL]
         if over.size:
             raise ValueError(f"tree {over[0]}'s root is a finished game: reset it before searching")
         weight = self.config.dirichlet_weight
         if root_noise is not None:
-            root_noise = np.asarray(root_noise, dtype=np.float32)
-            if root_noise.shape != (trees.size, self.n_moves):
-                raise ValueError(f"root_noise must have shape {(trees.size, self.n_moves)}, "
-                                 f"got {root_noise.shape}")
-            self._root_noise[trees] = root_noise
-            T.add_root_noise(self.tree, trees, self._root_noise, self._noise_pending, weight)
+            self.add_root_noise(trees, root_noise)
         parts = np.array_split(trees, min(self.n_threads, trees.size))
         starts = np.cumsum([0] + [part.size for part in parts])  # part i: trees[starts[i]:..]
         done = np.zeros(trees.size, np.int64)  # int64 [K]: playouts each tree received
-        n_playout = self.config.n_playout
+        n_playout = self.config.n_playout if playouts is None \
+            else Int(1, MAX_PLAYOUTS).check("playouts", playouts)
         playouts = self._playouts if self.leaf_batch == 1 else self._playouts_virtual
         while done.max() < n_playout:
             # without a deadline, one chunk of n_playout playouts; with one, chunks that fit the
@@ -239,9 +272,7 @@ class BatchedSearch:
         for step in range(n_steps):
             if deadline is not None and step >= min_steps and time.monotonic() >= deadline:
                 return np.full(trees.size, step), step, True, calls, positions, seconds
-            n_eval = T.select_leaves(tree, trees, self.width, self.height, self.n_in_row,
-                                     self.rule, self.config.c_puct, self._stones, self._leaf_node,
-                                     self._leaf_value, eval_trees, states)
+            n_eval = self._select_leaves(tree, trees, eval_trees, states)
             priors, values, spent = self._evaluate(evaluate, states, n_eval)
             seconds += spent
             calls += int(n_eval > 0)
@@ -250,6 +281,19 @@ class BatchedSearch:
                                 self._leaf_value, self._stones, self._root_noise,
                                 self._noise_pending, weight, self.width, self.height, self.rule)
         return np.full(trees.size, n_steps), n_steps, False, calls, positions, seconds
+
+    def _select_leaves(self, tree: T.Tree, trees: np.ndarray, eval_trees: np.ndarray,
+                       states: np.ndarray) -> int:
+        """One walk per tree of ``trees`` by the config's algorithm (see ``tree.select_leaves``)."""
+        cfg = self.config
+        if cfg.gumbel:
+            return GB.select_leaves_gumbel(
+                tree, trees, self.width, self.height, self.n_in_row, self.rule, self._gumbel,
+                self._budget, cfg.gumbel_k, cfg.gumbel_c_visit, cfg.gumbel_c_scale, self._stones,
+                self._leaf_node, self._leaf_value, eval_trees, states)
+        return T.select_leaves(tree, trees, self.width, self.height, self.n_in_row, self.rule,
+                               cfg.c_puct, cfg.forced_playouts_k, self._stones, self._leaf_node,
+                               self._leaf_value, eval_trees, states)
 
     def _playouts_virtual(self, evaluate, trees: np.ndarray, weight: float, part: int,
                           n_playouts: int, deadline: float | None, min_playouts: int,
@@ -323,11 +367,38 @@ class BatchedSearch:
         T.root_child_visits(self.tree, trees, out)
         return out
 
+    def _expanded_roots(self, trees) -> np.ndarray:
+        trees = self._trees(trees)
+        if (self.tree.state[trees, T.ROOT] != T.EXPANDED).any():
+            raise ValueError("a tree's root was not searched yet")
+        return trees
+
+    def chosen_moves(self, trees=None) -> np.ndarray:
+        """The move each searched tree of ``trees`` plays without sampling, int64 [K]: the most
+        visited root move (lowest on ties) for PUCT; for Gumbel, the best of the most visited
+        by ``gumbel + logits + sigma(completed Q)`` (``mcts.gumbel``)."""
+        trees = self._expanded_roots(trees)
+        if not self.config.gumbel:
+            return most_visited(self.root_visits(trees))
+        out = np.zeros(trees.size, np.int64)
+        GB.chosen_moves(self.tree, trees, self._gumbel, self.config.gumbel_c_visit,
+                        self.config.gumbel_c_scale, out)
+        return out
+
+    def improved_policy(self, trees=None) -> np.ndarray:
+        """The Gumbel search's policy target of each searched tree of ``trees``: the root's
+        ``softmax(logits + sigma(completed Q))`` over its legal moves, float32 [K, A]."""
+        trees = self._expanded_roots(trees)
+        out = np.zeros((trees.size, self.n_moves), np.float32)
+        GB.improved_policy(self.tree, trees, self.config.gumbel_c_visit,
+                           self.config.gumbel_c_scale, out)
+        return out
+
     def search(self, boards, evaluate, deadline=None) -> np.ndarray:
         """Evaluation play: a fresh noiseless search of each board (tree ``i`` for ``boards[i]``),
         ``config.n_playout`` playouts, fewer if ``deadline`` passes (as in ``run``).
 
-        Returns the root visit counts, int32 [len(boards), A]; ``most_visited`` picks the moves.
+        Returns the root visit counts, int32 [len(boards), A]; ``chosen_moves`` picks the moves.
         """
         if len(boards) > self.n_trees:
             raise ValueError(f"{len(boards)} boards but only {self.n_trees} trees")
@@ -353,6 +424,35 @@ def visit_distribution(visits: np.ndarray, legal: np.ndarray, temp: float) -> np
     logits = logits - logits.max(axis=-1, keepdims=True)
     probs = np.exp(logits)
     return probs / probs.sum(axis=-1, keepdims=True)
+
+
+def pruned_visits(visits: np.ndarray, priors: np.ndarray, q: np.ndarray, c_puct: float,
+                  forced_k: float) -> np.ndarray:
+    """KataGo's policy target pruning of a root searched with forced playouts, int64 [A].
+
+    ``visits`` int [A], ``priors`` (the root's, noise included) and ``q`` (for the player to
+    move; NaN where unvisited) float [A]. Every move but the most visited one ``b`` loses up to
+    its ``sqrt(forced_k * P * N)`` forced visits (``N``: all the root's child visits), as long as
+    its PUCT score ``Q + c_puct * P * sqrt(N + 1) / (1 + n)`` stays at most ``b``'s; a move left
+    with one visit loses it too.
+    """
+    visits = np.asarray(visits, np.int64)
+    total = int(visits.sum())
+    best = int(np.argmax(visits))
+    scale = c_puct * np.sqrt(total + 1)
+    best_score = q[best] + scale * priors[best] / (1 + visits[best])
+    out = visits.copy()
+    for a in np.flatnonzero(visits):
+        if a == best:
+            continue
+        gap = best_score - q[a]
+        # the fewest visits that keep its score at most the best's (all of them if none does)
+        fewest = max(int(np.ceil(scale * priors[a] / gap - 1)), 0) if gap > 0 else visits[a]
+        forced = int(np.floor(np.sqrt(forced_k * priors[a] * total)))
+        out[a] = min(visits[a], max(visits[a] - forced, fewest))
+        if out[a] <= 1:
+            out[a] = 0
+    return out
 
 
 def dirichlet_noise(rng: np.random.Generator, legal: np.ndarray, alpha: float) -> np.ndarray:

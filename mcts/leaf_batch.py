@@ -127,6 +127,7 @@ def expand_and_backup_virtual(tree, n_paths, n_eval, eval_paths, priors, values,
         leaf_value[p] = values[k] if expand_leaf(
             tree, path_tree[p], leaf_node[p], stones[p], priors[k], root_noise, noise_pending,
             noise_weight, width, height, rule, legal) else DRAW_VALUE
+        tree.raw_value[path_tree[p], leaf_node[p]] = leaf_value[p]
     for p in range(n_paths):
         g, node = path_tree[p], leaf_node[p]
         v = -np.float64(leaf_value[p])

@@ -9,6 +9,8 @@ and change its arrays in place; ``new_tree`` and ``grown`` make new ones:
   under renju), never chosen by ``select_action``; the others' priors sum to 1;
 - ``visits[g, n]`` / ``value_sum[g, n]``: the playouts through node ``n`` and the sum of their
   values, seen by the player who made the move into ``n`` (so the parent maximises ``Q = W / N``);
+- ``raw_value[g, n]``: the value the evaluator gave node ``n`` when it was expanded, for the
+  player to move there (the Gumbel search's completed Q needs it);
 - ``virtual[g, n]``: the walks of the current leaf-batched step (``mcts.leaf_batch``) that
   passed through ``n`` and are not backed up yet; 0 for every node between steps;
 - ``state[g, n]``: UNEXPANDED (made, waiting for its evaluation), EXPANDED (priors known) or
@@ -58,6 +60,7 @@ class Tree(NamedTuple):
     move: np.ndarray  # int32 [G, C]: the move into the node (-1 for a ROOT)
     visits: np.ndarray  # int32 [G, C]
     value_sum: np.ndarray  # float64 [G, C]
+    raw_value: np.ndarray  # float32 [G, C]: the evaluator's value at expansion, for its mover
     virtual: np.ndarray  # int32 [G, C]: walks in flight (leaf batching), 0 between steps
     state: np.ndarray  # int8 [G, C]
     terminal_value: np.ndarray  # float32 [G, C]
@@ -75,7 +78,7 @@ class Tree(NamedTuple):
 
 # per-node arrays and the value their new nodes take
 NODE_FILL = {"child_node": NO_NODE, "child_prior": 0, "parent": NO_NODE, "move": -1, "visits": 0,
-             "value_sum": 0, "virtual": 0, "state": UNEXPANDED, "terminal_value": 0}
+             "value_sum": 0, "raw_value": 0, "virtual": 0, "state": UNEXPANDED, "terminal_value": 0}
 
 
 def new_tree(n_trees: int, capacity: int, n_moves: int) -> Tree:
@@ -88,6 +91,7 @@ def new_tree(n_trees: int, capacity: int, n_moves: int) -> Tree:
         move=np.full((g, c), -1, np.int32),
         visits=np.zeros((g, c), np.int32),
         value_sum=np.zeros((g, c), np.float64),
+        raw_value=np.zeros((g, c), np.float32),
         virtual=np.zeros((g, c), np.int32),
         state=np.zeros((g, c), np.int8),
         terminal_value=np.zeros((g, c), np.float32),
@@ -148,6 +152,25 @@ def select_action(tree, stones, g, node, c_puct):
 
 
 @numba.njit(cache=True, nogil=True)
+def forced_action(tree, stones, g, forced_k):
+    """KataGo's forced playouts: the legal root move whose visits ``N`` are below
+    ``sqrt(forced_k * P * (sum of the root's child visits))`` (the one furthest short;
+    lowest on ties), or -1 when every move has its forced visits."""
+    total = tree.visits[g, ROOT] - 1  # the root's own evaluation is not a child's visit
+    best_action, best_gap = -1, 0.0
+    for a in range(stones.shape[0]):
+        prior = tree.child_prior[g, ROOT, a]
+        if stones[a] != EMPTY or prior <= 0.0:
+            continue
+        child = tree.child_node[g, ROOT, a]
+        n = 0 if child == NO_NODE else tree.visits[g, child]
+        gap = math.sqrt(forced_k * prior * total) - n
+        if gap > best_gap:
+            best_action, best_gap = a, gap
+    return best_action
+
+
+@numba.njit(cache=True, nogil=True)
 def encode_state(stones, to_play, last_move, n_stones, width, height, out):
     """Write ``Board.current_state()``'s planes of a position into ``out`` (float32 [4, H, W])."""
     out[:] = 0.0
@@ -192,7 +215,7 @@ def encode_leaf(tree, g, node, board, player, depth, width, height, out):
 
 
 @numba.njit(cache=True, nogil=True)
-def select_leaves(tree, trees, width, height, n_in_row, rule, c_puct,
+def select_leaves(tree, trees, width, height, n_in_row, rule, c_puct, forced_k,
                   stones, leaf_node, leaf_value, eval_trees, states_out):
     """Walk each tree in ``trees`` (int32 [K]) from its root to a leaf, making the leaf's node.
 
@@ -200,6 +223,7 @@ def select_leaves(tree, trees, width, height, n_in_row, rule, c_puct,
     move taken) or at a TERMINAL one. Writes ``leaf_node[g]``; for a terminal leaf its value in
     ``leaf_value[g]``; for the others appends ``g`` to ``eval_trees`` and the leaf's planes to
     ``states_out`` (float32 [G, 4, H, W]) in the same order. Returns how many need evaluating.
+    ``forced_k`` > 0 first gives every root move its forced playouts (``forced_action``).
     Precondition: ``n_nodes[g] < capacity`` for every walked tree.
     """
     n_eval = 0
@@ -210,7 +234,11 @@ def select_leaves(tree, trees, width, height, n_in_row, rule, c_puct,
         player = tree.root_player[g]
         node, depth = ROOT, 0
         while tree.state[g, node] == EXPANDED:
-            a = select_action(tree, board, g, node, c_puct)
+            a = -1
+            if node == ROOT and forced_k > 0.0:
+                a = forced_action(tree, board, g, forced_k)
+            if a < 0:
+                a = select_action(tree, board, g, node, c_puct)
             board[a] = player
             player = opponent(player)
             depth += 1
@@ -287,6 +315,7 @@ def expand_and_backup(tree, trees, n_eval, eval_trees, priors, values, leaf_node
         leaf_value[g] = values[k] if expand_leaf(
             tree, g, leaf_node[g], stones[g], priors[k], root_noise, noise_pending, noise_weight,
             width, height, rule, legal) else DRAW_VALUE
+        tree.raw_value[g, leaf_node[g]] = leaf_value[g]
     for i in range(trees.shape[0]):
         g = trees[i]
         node = leaf_node[g]
@@ -338,6 +367,7 @@ def keep_subtree(tree, g, new_root, renumber):
         tree.move[g, new] = tree.move[g, old]
         tree.visits[g, new] = tree.visits[g, old]
         tree.value_sum[g, new] = tree.value_sum[g, old]
+        tree.raw_value[g, new] = tree.raw_value[g, old]
         tree.state[g, new] = tree.state[g, old]
         tree.terminal_value[g, new] = tree.terminal_value[g, old]
         for a in range(tree.child_node.shape[2]):

@@ -19,7 +19,7 @@ import numpy as np
 
 from gomoku import PLAYER_1, PLAYER_2, Board, BoardConfig
 from mcts import MCTSPurePlayer
-from mcts.batched import BatchedSearch, most_visited
+from mcts.batched import BatchedSearch
 from mcts.search_config import SearchConfig
 
 from .progress import progress_bar
@@ -74,8 +74,8 @@ def play_match_games(net, board: BoardConfig, search: SearchConfig, n_games: int
             pure_turn = [i for i in active if boards[i].get_current_player() == PURE_PLAYER]
             pending = {i: pool.submit(pure[i].get_action, boards[i]) for i in pure_turn}
             if net_turn:
-                visits = searcher.search([boards[i] for i in net_turn], net.evaluate)
-                net_moves = most_visited(visits)
+                searcher.search([boards[i] for i in net_turn], net.evaluate)
+                net_moves = searcher.chosen_moves(np.arange(len(net_turn)))
             played = {i: int(future.result()) for i, future in pending.items()}
             if net_turn:
                 played.update(zip(net_turn, (int(m) for m in net_moves)))

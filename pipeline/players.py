@@ -27,7 +27,7 @@ import numpy as np
 
 from gomoku import Board, BoardConfig, InputError
 from mcts import MCTSPurePlayer
-from mcts.batched import BatchedSearch, most_visited
+from mcts.batched import BatchedSearch
 from mcts.search_config import SearchConfig
 
 from .brain import C_PUCT, net_brain
@@ -64,7 +64,7 @@ def _game_seeds(seed: int, n_games: int) -> list[int]:
 
 
 class NetPlayer:
-    """A net searching ``search.n_playout`` PUCT playouts a move (no noise, most visited)."""
+    """A net searching ``search.n_playout`` playouts a move (no noise; ``chosen_moves``)."""
 
     def __init__(self, net, search: SearchConfig, label: str, spec: str | None = None):
         self.net, self.search, self.label = net, search, label
@@ -76,8 +76,8 @@ class NetPlayer:
         self._searcher = BatchedSearch(board, n_games, self.search)
 
     def moves(self, games: list[GameState]) -> list[int]:
-        visits = self._searcher.search([g.board for g in games], self.net.evaluate)
-        return [int(m) for m in most_visited(visits)]
+        self._searcher.search([g.board for g in games], self.net.evaluate)
+        return [int(m) for m in self._searcher.chosen_moves(np.arange(len(games)))]
 
     def close(self) -> None:
         self._searcher = None
