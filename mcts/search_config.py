@@ -49,7 +49,7 @@ class SearchConfig:
     algorithm: str = "puct"
     gumbel_k: int = 16
     gumbel_c_visit: float = 50.0
-    gumbel_c_scale: float = 0.1
+    gumbel_c_scale: float = 1.0
     full_search_prob: float = 1.0
     n_playout_fast: int = 100
     forced_playouts_k: float = 0.0
