@@ -14,8 +14,8 @@ POLICY_FILTERS = 4
 VALUE_FILTERS = 2
 VALUE_HIDDEN = 64  # also the resnet's value head
 # the resnet architecture (net/resnet.py builds it in Keras, net/numpy_resnet.py in NumPy).
-# Its largest net, 20 blocks of 256 filters, has about 20 * 256^2 * 20 = 26M weights and 600
-# arrays with its Adam moments: 320 MB, inside a model file's caps (net/model_file.py).
+# Its largest net, 20 blocks of 256 filters, has 25M weights and 611 arrays with its Adam
+# moments, 306 MB: inside a model file's caps (net/model_file.py; tests/test_resnet.py).
 MAX_BLOCKS = 20
 MAX_FILTERS = 256
 BN_EPSILON = 1e-3  # Keras' default
