@@ -4,7 +4,9 @@ loss = mean_batch((z - v)^2) + mean_batch(-sum_moves(pi * log p))
        + l2_const * sum over non-bias trainable weights of sum(w^2) / 2
 
 The last term is TF1's `l2_const * add_n([tf.nn.l2_loss(w)])`: `tf.nn.l2_loss` halves the
-sum of squares, so Keras' `regularizers.L2(l2_const)` (no half) is twice as large.
+sum of squares, so Keras' `regularizers.L2(l2_const)` (no half) is twice as large. A bias is a
+variable named "bias", or a BatchNormalization's "beta" (the resnet's: its convolutions have no
+bias of their own); BN's scale "gamma" is penalised as a kernel is.
 """
 from __future__ import annotations
 
@@ -12,8 +14,10 @@ import tensorflow as tf
 
 
 def penalised_weights(variables) -> list:
-    """The trainable variables the L2 term covers: those whose name has no 'bias'."""
-    return [v for v in variables if "bias" not in v.path.lower()]
+    """The trainable variables the L2 term covers: those whose name has no 'bias' and that are
+    no BatchNormalization's 'beta'."""
+    return [v for v in variables
+            if "bias" not in v.path.lower() and not v.path.lower().endswith("/beta")]
 
 
 def l2_penalty(weights, l2_const: float) -> tf.Tensor:

@@ -1,40 +1,38 @@
-"""The TF1 reference network rebuilt as a Keras 3 functional model.
+"""The net's Keras 3 model: ``build_model`` builds the architecture a NetConfig names.
 
-Layer names follow the TF1 graph (conv1..conv3, action_*, evaluation_*), so each
-variable's path says which TF1 tensor it replaces. Flatten runs on channels-last
-activations, which is the order TF1's `tf.reshape` of an NHWC tensor produced.
+``seed`` is the TF1 reference network, built here. Its layer names follow the TF1 graph
+(conv1..conv3, action_*, evaluation_*), so each variable's path says which TF1 tensor it
+replaces. Flatten runs on channels-last activations, which is the order TF1's `tf.reshape` of
+an NHWC tensor produced. ``resnet`` is net/resnet.py's.
 """
 from __future__ import annotations
 
 import keras
 
 from gomoku.board_config import BoardConfig
-from gomoku.validation import is_int
 
+from net.initializers import seeded_initializers
 from net.net_config import (POLICY_FILTERS, TRUNK_FILTERS, VALUE_FILTERS, VALUE_HIDDEN,
-                            state_shape)
-SEED_MODULUS = 2**62  # layer seeds stay in Keras' int64 range
+                            NetConfig, state_shape)
+from net.resnet import build_resnet
 
 
-def _initializers(seed: int | None):
-    """Yield (kernel_initializer, bias_initializer) pairs, one per layer, from one seed.
+def build_model(board: BoardConfig, seed: int | None = None,
+                config: NetConfig | None = None) -> keras.Model:
+    """Input float32 [N, 4, H, W]; outputs (log_probs [N, H*W], value [N, 1]).
 
-    GlorotUniform kernels and zero biases are what tf.layers used in TF1. Layer i gets the
-    integer seed (seed * 1000 + i) mod SEED_MODULUS, so a given seed always gives the same
-    weights and any seed >= 0 fits Keras' 64-bit seeds.
+    ``config`` (default NetConfig(): seed) chooses the architecture; ``seed`` the initial weights.
     """
-    if seed is not None and (not is_int(seed) or seed < 0):
-        raise ValueError(f"seed must be None or an int >= 0, got {seed!r}")
-    index = 0
-    while True:
-        layer_seed = None if seed is None else (int(seed) * 1000 + index) % SEED_MODULUS
-        yield keras.initializers.GlorotUniform(seed=layer_seed), keras.initializers.Zeros()
-        index += 1
+    config = NetConfig() if config is None else config
+    if config.architecture == "resnet":
+        return build_resnet(board, config.blocks, config.filters, seed)
+    return build_seed_model(board, seed)
 
 
-def build_model(board: BoardConfig, seed: int | None = None) -> keras.Model:
-    """Input float32 [N, 4, H, W]; outputs (log_probs [N, H*W], value [N, 1])."""
-    inits = _initializers(seed)
+def build_seed_model(board: BoardConfig, seed: int | None = None) -> keras.Model:
+    """The TF1 reference net: input float32 [N, 4, H, W]; outputs (log_probs [N, H*W],
+    value [N, 1])."""
+    inits = seeded_initializers(seed)
 
     def conv(filters: int, size: int, name: str) -> keras.layers.Conv2D:
         kernel_init, bias_init = next(inits)

@@ -2,9 +2,10 @@
 
 The light runtime of the players that only search (the Gomocup engine): it needs neither
 TensorFlow nor Keras nor a conversion step, and gives the priors and values of
-``net.PolicyValueNet.evaluate`` (tests/test_engine_runtime.py checks them within 1e-4).
+``net.PolicyValueNet.evaluate`` (tests/test_engine_runtime.py checks them within 1e-4, and
+tests/test_resnet.py for the resnet architecture, whose pass is net/numpy_resnet.py's).
 
-The architecture is net/model.py's: the NCHW input permuted to channels-last, three 3x3 "same"
+The seed architecture is net/model.py's: the NCHW input permuted to channels-last, three 3x3 "same"
 convolutions with ReLU (32, 64, 128 filters), then a policy head (1x1 convolution to 4 channels,
 flattened channels-last, dense log-softmax over the H*W points) and a value head (1x1
 convolution to 2 channels, flattened, dense 64 ReLU, dense 1 tanh). A 3x3 convolution runs as
@@ -28,7 +29,8 @@ from gomoku.board_config import BoardConfig
 
 from net.model_file import ModelFileError, read_model_file
 from net.net_config import (N_INPUT_PLANES, POLICY_FILTERS, TRUNK_FILTERS, VALUE_FILTERS,
-                            VALUE_HIDDEN, check_net_board, state_shape)
+                            VALUE_HIDDEN, NetConfig, check_net_board, state_shape)
+from net.numpy_resnet import ResNetForward
 
 MAX_WORKSPACES = 8  # batch sizes whose conv buffers are kept (a search uses one or two)
 MODEL_PREFIX = "model/"  # the Keras model's variables in a model file: model/<layer>/kernel|bias
@@ -79,7 +81,7 @@ def limit_blas_threads(threads: int = 1) -> bool:
 
 
 def layer_shapes(board: BoardConfig) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
-    """Layer name -> (kernel shape, bias shape) of net/model.py's model for ``board``."""
+    """Layer name -> (kernel shape, bias shape) of net/model.py's seed model for ``board``."""
     points = board.width * board.height
     shapes = {}
     channels = N_INPUT_PLANES
@@ -104,19 +106,16 @@ def _as_states(states, shape: tuple) -> np.ndarray:
     return array
 
 
-class NumpyNet:
-    """A saved policy-value net evaluated with NumPy: ``evaluate(states)`` as PolicyValueNet's.
+class SeedForward:
+    """The seed net's forward pass, called as ``forward(states [B, 4, H, W])`` -> (log_probs
+    [B, H*W], value [B, 1]), both float32, as the Keras model's outputs.
 
-    ``board`` is the game its model file records (a v1 file: its size, five in a row or the
-    board's side if shorter, as PolicyValueNet records it); ``board_width`` and ``board_height``
-    its sides.
+    ``weights`` maps "model/<layer>/kernel|bias" to arrays, as a model file holds them; a
+    missing or misshapen one is a ValueError naming it.
     """
 
     def __init__(self, board: BoardConfig, weights: dict[str, np.ndarray]):
-        check_net_board(board)
-        self.board = board
         self.board_width, self.board_height = board.width, board.height
-        self._state_shape = state_shape(board)
         self._w = {}
         for name, (want_kernel, want_bias) in layer_shapes(board).items():
             kernel = weights.get(f"{MODEL_PREFIX}{name}/kernel")
@@ -133,24 +132,6 @@ class NumpyNet:
             self._w[name] = (np.ascontiguousarray(kernel), np.asarray(bias, np.float32))
         self._local = threading.local()  # per thread: batch size -> buffers (see _workspace)
 
-    @classmethod
-    def from_model_file(cls, model_path, blas_threads: int | None = 1) -> "NumpyNet":
-        """The net saved in ``model_path`` (any format version); ModelFileError (a ValueError)
-        when the file is unusable. ``blas_threads`` (None: leave it) is set for the process's
-        BLAS (see ``limit_blas_threads``): one suits a search's small batches."""
-        if blas_threads is not None:
-            limit_blas_threads(blas_threads)
-        saved = read_model_file(model_path)
-        board = saved.board
-        if board is None:  # v1: only the size, as PolicyValueNet(width, height) records it
-            width, height = saved.board_size
-            board = BoardConfig(width, height, min(5, width, height))
-        try:
-            return cls(board, saved.arrays)
-        except ValueError as exc:
-            raise ModelFileError(f"{os.fspath(model_path)}: {exc}") from None
-
-    # -- the forward pass -------------------------------------------------------------------
     def _workspace(self, batch: int) -> list:
         """Buffers of the three 3x3 convolutions for ``batch`` states, made once per batch size
         and thread (so threads may evaluate at once): per layer, the zero-bordered input, a
@@ -180,9 +161,7 @@ class NumpyNet:
         spaces[batch] = space
         return space
 
-    def forward(self, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """states [B, 4, H, W] -> (log_probs float32 [B, H*W], value float32 [B, 1]), as the
-        Keras model's outputs."""
+    def __call__(self, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         batch, height, width = states.shape[0], self.board_height, self.board_width
         x = np.transpose(states, (0, 2, 3, 1))  # channels-last, as the model's Permute
         for (padded, windows, patches, matrix, out), name in zip(
@@ -212,6 +191,50 @@ class NumpyNet:
         out = x @ kernel
         out += bias
         return out
+
+
+class NumpyNet:
+    """A saved policy-value net evaluated with NumPy: ``evaluate(states)`` as PolicyValueNet's.
+
+    ``board`` is the game its model file records (a v1 file: its size, five in a row or the
+    board's side if shorter, as PolicyValueNet records it); ``board_width`` and ``board_height``
+    its sides. ``config`` (default NetConfig(): seed) names the architecture of ``weights``.
+    """
+
+    def __init__(self, board: BoardConfig, weights: dict[str, np.ndarray],
+                 config: NetConfig | None = None):
+        check_net_board(board)
+        self.board = board
+        self.board_width, self.board_height = board.width, board.height
+        self.config = NetConfig() if config is None else config
+        self._state_shape = state_shape(board)
+        if self.config.architecture == "resnet":
+            self._forward = ResNetForward(board, self.config.blocks, self.config.filters,
+                                          weights, MODEL_PREFIX)
+        else:
+            self._forward = SeedForward(board, weights)
+
+    @classmethod
+    def from_model_file(cls, model_path, blas_threads: int | None = 1) -> "NumpyNet":
+        """The net saved in ``model_path`` (any format version); ModelFileError (a ValueError)
+        when the file is unusable. ``blas_threads`` (None: leave it) is set for the process's
+        BLAS (see ``limit_blas_threads``): one suits a search's small batches."""
+        if blas_threads is not None:
+            limit_blas_threads(blas_threads)
+        saved = read_model_file(model_path)
+        board = saved.board
+        if board is None:  # v1: only the size, as PolicyValueNet(width, height) records it
+            width, height = saved.board_size
+            board = BoardConfig(width, height, min(5, width, height))
+        try:
+            return cls(board, saved.arrays, saved.net)
+        except ValueError as exc:
+            raise ModelFileError(f"{os.fspath(model_path)}: {exc}") from None
+
+    def forward(self, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """states [B, 4, H, W] -> (log_probs float32 [B, H*W], value float32 [B, 1]), as the
+        Keras model's outputs."""
+        return self._forward(states)
 
     def evaluate(self, states) -> tuple[np.ndarray, np.ndarray]:
         """states float32 [B, 4, H, W] -> (priors float32 [B, H*W], values float32 [B]).

@@ -69,11 +69,15 @@ class PolicyValueNet:
     `seed` fixes the initial weights (None: random). `board` is the game the net plays, which
     its model file records; without it a net records five in a row (Board()'s and Gomocup's
     rule, or the board's side if that is shorter). A restored v2 file brings its own game.
+    `architecture`, `blocks` and `filters` are NetConfig's (default: the seed net); a file holds
+    the net it was saved from, so restoring one of another architecture is a ModelFileError
+    (``from_model_file`` builds the file's own).
     """
 
     def __init__(self, board_width: int, board_height: int, model_file=None,
                  l2_const: float = 1e-4, seed: int | None = None, *,
-                 board: BoardConfig | None = None):
+                 board: BoardConfig | None = None, architecture: str = NetConfig.architecture,
+                 blocks: int = NetConfig.blocks, filters: int = NetConfig.filters):
         if board is None:
             sides = (board_width, board_height)
             board = BoardConfig(*sides, min(5, *sides) if all(map(is_int, sides)) else 5)
@@ -82,12 +86,12 @@ class PolicyValueNet:
                              f"{board_width}x{board_height}")
         check_net_board(board)
         self.board = board
-        self.config = NetConfig(l2_const)
+        self.config = NetConfig(l2_const, architecture, blocks, filters)
         self.board_width = board.width
         self.board_height = board.height
         self.l2_const = self.config.l2_const
         self._state_shape = state_shape(board)
-        self.model = build_model(board, seed=seed)
+        self.model = build_model(board, seed=seed, config=self.config)
         self.optimizer = keras.optimizers.Adam(learning_rate=INITIAL_LEARNING_RATE,
                                                epsilon=ADAM_EPSILON)
         self.optimizer.build(self.model.trainable_variables)
@@ -239,6 +243,11 @@ class PolicyValueNet:
         if saved.board_size != (self.board_width, self.board_height):
             raise ModelFileError(f"{os.fspath(model_path)} holds a {width}x{height} net "
                                  f"but this net is {self.board_width}x{self.board_height}")
+        held = (saved.net or NetConfig()).label  # a v1 file holds a seed net
+        if held != self.config.label:
+            raise ModelFileError(f"{os.fspath(model_path)} holds a {held} net but this net is "
+                                 f"{self.config.label} (PolicyValueNet.from_model_file builds "
+                                 f"the file's own)")
         try:
             self.set_weights_and_optimizer(saved.arrays)
         except ValueError as exc:
@@ -251,14 +260,13 @@ class PolicyValueNet:
                  seed: int | None = None) -> "PolicyValueNet":
         """A new net for the game ``board``."""
         config = NetConfig() if config is None else config
-        return cls(board.width, board.height, l2_const=config.l2_const, seed=seed, board=board)
+        return cls(board.width, board.height, seed=seed, board=board, **config.to_dict())
 
     @classmethod
     def from_model_file(cls, model_path) -> "PolicyValueNet":
-        """The net saved in ``model_path``, with the game and config it records (a v1 file:
-        its board size, five in a row, the default config)."""
+        """The net saved in ``model_path``, with the game and config (architecture included)
+        it records (a v1 file: its board size, five in a row, the default config: seed)."""
         saved = read_model_file(model_path)
         width, height = saved.board_size
         config = saved.net or NetConfig()
-        return cls(width, height, model_file=model_path, l2_const=config.l2_const,
-                   board=saved.board)
+        return cls(width, height, model_file=model_path, board=saved.board, **config.to_dict())

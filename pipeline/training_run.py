@@ -46,6 +46,8 @@ MODEL_FILE_PREFIX = "model_file/"  # checkpoint arrays "model_file/<name>/<varia
 RESUMABLE_CHANGES = ("training.game_batch_num", "run.verbose", "distributed",
                      *(f"distributed.{f.name}" for f in dataclasses.fields(DistributedConfig)))
 SEED_BOUND = 2**31  # seeds handed to the pure MCTS player
+NET_SHAPE_KEYS = ("net.architecture", "net.blocks", "net.filters")  # a checkpoint's weights fit
+# only the net they were trained in
 
 
 class ResumeError(InputError):
@@ -197,7 +199,8 @@ class TrainingRun:
         checkpoint.NoCheckpointError when there are checkpoints but none loads, and ResumeError
         (before any file is changed) when the checkpoint's format is unknown, its metadata is
         malformed, or its config differs from this run's (other
-        than RESUMABLE_CHANGES, unless ``accept_config_changes``; never in the board).
+        than RESUMABLE_CHANGES, unless ``accept_config_changes``; never in the board or the
+        net's architecture).
         """
         directory = self.run_dir / CHECKPOINT_DIR
         if not checkpoint.list_checkpoints(directory):
@@ -264,6 +267,10 @@ class TrainingRun:
         if board:
             raise ResumeError(f"the run's config changes the board since {path.name} "
                               f"({', '.join(board)}): a net cannot change its board")
+        shape = [key for key in changed if key in NET_SHAPE_KEYS]
+        if shape:
+            raise ResumeError(f"the run's config changes the net since {path.name} "
+                              f"({', '.join(shape)}): a net cannot change its architecture")
         if changed and not accept_config_changes:
             raise ResumeError(f"config.yaml differs from {path.name} in {', '.join(changed)}: "
                               f"undo the edit, or resume with --accept-config-changes")

@@ -446,6 +446,10 @@ ROWS = [
         T + "the run's config changes the board since ckpt-00000002.npz (board.height, "
         "board.width): a net cannot change its board",
         lambda lab: lab.resume_with_config(lambda c: c["board"].update(width=5, height=5))),
+    Row("resume-net-edited", "resume", "`config.yaml` edited: `net.architecture: resnet`",
+        T + "the run's config changes the net since ckpt-00000002.npz (net.architecture): a net "
+        "cannot change its architecture",
+        lambda lab: lab.resume_with_config(lambda c: c["net"].update(architecture="resnet"))),
     Row("resume-config-invalid", "resume", "`config.yaml` edited to `epochs: x`",
         T + "$FILE: training.epochs must be int, got str 'x'", resume_config_invalid),
     Row("resume-progress-not-mapping", "resume", "checkpoint metadata `progress: 5` (checksum "
@@ -499,6 +503,12 @@ ROWS = [
     Row("config-net-too-big", "config", "a 40x40 board",
         T + "$FILE: board.width must be at most 32 for a net, got 40",
         lambda lab: lab.config("board: {width: 40, height: 40}\n")),
+    Row("config-net-architecture", "config", "`net: {architecture: vgg}`",
+        T + "$FILE: net.architecture must be one of seed, resnet, got 'vgg'",
+        lambda lab: lab.config("net: {architecture: vgg}\n")),
+    Row("config-net-blocks", "config", "`net: {architecture: resnet, blocks: 0}`",
+        T + "$FILE: net.blocks must be a positive integer, got 0",
+        lambda lab: lab.config("net: {architecture: resnet, blocks: 0}\n")),
 
     # flags
     Row("flag-not-an-int", "flag", "`train --seed x`",
