@@ -79,12 +79,16 @@ class MCTSPlayer:
     (batched, faster): ``MCTSPlayer(net.policy_value_fn)`` and ``MCTSPlayer(evaluate=net.evaluate)``
     search the same tree. ``leaf_batch`` > 1 evaluates that many leaves a network call, walked
     with virtual loss (``mcts.leaf_batch``): faster per playout, not the same tree.
+    ``algorithm="gumbel"`` searches every move afresh with the Gumbel root search
+    (``mcts.gumbel``, ``gumbel_k`` root moves): the move is the search's choice (Gumbel draws
+    from the player's generator in self-play, none otherwise), ``return_prob`` gives its improved
+    policy, and ``temp`` is not used.
     ``playouts`` is the number of playouts the last ``get_action`` ran (0 before the first).
     """
 
     def __init__(self, policy_value_fn=None, c_puct=5, n_playout=400, is_selfplay=0, *,
                  evaluate=None, seed=0, dirichlet_alpha=0.3, dirichlet_weight=0.25,
-                 leaf_batch=1):
+                 leaf_batch=1, algorithm="puct", gumbel_k=16):
         if (policy_value_fn is None) == (evaluate is None):
             raise ValueError("MCTSPlayer needs exactly one of policy_value_fn and evaluate=")
         for name, fn in (("policy_value_fn", policy_value_fn), ("evaluate", evaluate)):
@@ -92,7 +96,8 @@ class MCTSPlayer:
                 raise ValueError(f"{name} must be callable, got {type(fn).__name__}")
         self.config = SearchConfig(c_puct=c_puct, n_playout=n_playout, seed=seed,
                                    dirichlet_alpha=dirichlet_alpha,
-                                   dirichlet_weight=dirichlet_weight, leaf_batch=leaf_batch)
+                                   dirichlet_weight=dirichlet_weight, leaf_batch=leaf_batch,
+                                   algorithm=algorithm, gumbel_k=gumbel_k)
         self._policy_value_fn = policy_value_fn
         self._is_selfplay = bool(is_selfplay)
         self._rng = game_rng(self.config.seed, 0)
@@ -137,6 +142,8 @@ class MCTSPlayer:
             raise ValueError(f"get_action: the game is over (winner {winner}), no move to choose")
         deadline = checked_deadline(deadline)
         search = self._search_for(board)
+        if self.config.gumbel:
+            return self._gumbel_action(search, board, return_prob, deadline)
         if not self._tree_is_at(board):
             search.reset(0, board)
         legal = board.legal_mask()
@@ -150,6 +157,16 @@ class MCTSPlayer:
             search.advance(0, move)
         self._reusable = self._is_selfplay
         return (move, move_probs) if return_prob else move
+
+    def _gumbel_action(self, search: BatchedSearch, board: Board, return_prob, deadline):
+        search.reset(0, board)
+        if self._is_selfplay:
+            search.set_gumbel([0], self._rng.gumbel(size=(1, search.n_moves)),
+                              self.config.n_playout)
+        self.playouts = int(search.run(self._evaluate, deadline=deadline)[0])
+        move = int(search.chosen_moves()[0])
+        self._reusable = False
+        return (move, search.improved_policy()[0].astype(np.float64)) if return_prob else move
 
     def __str__(self):
         return f"MCTS {self.player}"

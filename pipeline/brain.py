@@ -10,7 +10,7 @@ from typing import Callable
 
 import mcts
 from gomoku import BoardConfig, InputError
-from mcts.search_config import MAX_LEAF_BATCH
+from mcts.search_config import ALGORITHMS, MAX_LEAF_BATCH
 
 from . import run_config
 
@@ -69,10 +69,11 @@ def pure_brain(playouts: int, seed: int | None = None) -> Brain:
 
 def net_brain(path: Path, playouts: int, n_in_row: int | None = None,
               seed: int | None = None, runtime: str = "tensorflow",
-              leaf_batch: int = 1) -> Brain:
-    """The net saved at ``path`` searching ``playouts`` PUCT playouts a move (at most, with a
-    deadline), ``leaf_batch`` leaves a network call (``mcts.leaf_batch``; 1: the exact search);
-    its game is the one the file records (see ``model_game``).
+              leaf_batch: int = 1, algorithm: str = "puct") -> Brain:
+    """The net saved at ``path`` searching ``playouts`` playouts a move (at most, with a
+    deadline), ``leaf_batch`` leaves a network call (``mcts.leaf_batch``; 1: the exact search),
+    by ``algorithm`` (``puct``, or ``gumbel``: ``mcts.gumbel``'s root search, leaf batch 1); its
+    game is the one the file records (see ``model_game``).
 
     ``runtime`` (one of RUNTIMES) says what runs the net: "tensorflow" imports TensorFlow;
     "light" never does (same priors and values within 1e-4, a fifth of the memory). Raises
@@ -82,6 +83,10 @@ def net_brain(path: Path, playouts: int, n_in_row: int | None = None,
         raise InputError(f"the net needs a positive playout count, got {playouts}")
     if not 1 <= leaf_batch <= MAX_LEAF_BATCH:
         raise InputError(f"the leaf batch must be from 1 to {MAX_LEAF_BATCH}, got {leaf_batch}")
+    if algorithm not in ALGORITHMS:
+        raise InputError(f"unknown search algorithm {algorithm!r} (one of {', '.join(ALGORITHMS)})")
+    if algorithm == "gumbel" and leaf_batch != 1:
+        raise InputError(f"the gumbel search walks one leaf a step: leaf batch 1, got {leaf_batch}")
     if runtime not in RUNTIMES:
         raise InputError(f"unknown runtime {runtime!r} (one of {', '.join(RUNTIMES)})")
     if not path.exists():
@@ -98,10 +103,11 @@ def net_brain(path: Path, playouts: int, n_in_row: int | None = None,
     def make_net_player(board_config: BoardConfig):
         # evaluation play: a new noiseless tree every move, searched on the net's batched path
         return mcts.MCTSPlayer(evaluate=pvnet.evaluate, c_puct=C_PUCT, n_playout=playouts,
-                               leaf_batch=leaf_batch,
+                               leaf_batch=leaf_batch, algorithm=algorithm,
                                seed=0 if seed is None else seed)
     batch = f", leaf batch {leaf_batch}" if leaf_batch > 1 else ""
-    label = f"net {path.name} {board.label} ({playouts} playouts{batch})"
+    search = ", gumbel" if algorithm == "gumbel" else ""
+    label = f"net {path.name} {board.label} ({playouts} playouts{batch}{search})"
     return Brain(label, board, make_net_player, pvnet)
 
 

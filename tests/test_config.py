@@ -34,6 +34,24 @@ def test_defaults_are_the_reference_trainers():
     assert (c.board.width, c.board.height, c.board.n_in_row) == (8, 8, 5)  # the reference's Board()
 
 
+def test_the_reference_configs_keep_the_reference_recipe():
+    """configs/*-reference.yaml: the 2017 recipe on their board, so a comparison can be rerun."""
+    references = [p for p in CONFIGS if p.stem.endswith("-reference")]
+    assert {p.name for p in references} >= {"8x8x5-reference.yaml", "15x15x5-reference.yaml"}
+    recipe = from_dict({})
+    for path in references:
+        config = load(path)
+        s, t = config.search, config.training
+        assert (s.algorithm, s.full_search_prob, s.forced_playouts_k) == ("puct", 1.0, 0.0)
+        assert (s.n_playout, s.c_puct, s.dirichlet_weight) == (400, 5, 0.25)
+        assert (t.learn_rate, t.epochs, t.batch_size, t.buffer_size, t.updates_per_game) == \
+            (recipe.training.learn_rate, 5, 512, 10000, 1.0)
+        assert config.evaluation.check_freq == 50 or config.board.width > 8
+        assert config.net.architecture == "seed"
+        default = load(path.with_name(path.name.replace("-reference", "")))
+        assert default.board == config.board
+
+
 def test_the_strength_options_are_off_by_default_and_checked_on_replace():
     c = from_dict({})
     assert (c.evaluation.openings, c.evaluation.gate, c.run.keep_generation_every) == (0, False, 0)

@@ -271,3 +271,35 @@ def test_gumbel_search_runs_in_parts_as_in_one():
         results.append((search.root_visits()[0].copy(), search.improved_policy()[0]))
     assert (results[0][0] == results[1][0]).all()
     np.testing.assert_array_equal(results[0][1], results[1][1])
+
+
+def test_the_mcts_player_plays_the_gumbel_search():
+    from mcts.puct import MCTSPlayer
+    board = parse("""
+        . . . . . .
+        . . . . . .
+        . . X O . .
+        . . . X . .
+        . . . . . .
+        . . . . . .
+    """, 4)
+    player = MCTSPlayer(evaluate=hashed_evaluator, n_playout=33, algorithm="gumbel", gumbel_k=8)
+    move, probs = player.get_action(board, return_prob=1)
+    search = BatchedSearch(board.config, 1, gumbel_config(33, 8))
+    search.search([board], hashed_evaluator)
+    assert move == int(search.chosen_moves()[0]) and player.playouts == 33
+    np.testing.assert_allclose(probs, search.improved_policy()[0], atol=1e-7)
+    selfplay = [MCTSPlayer(evaluate=hashed_evaluator, n_playout=33, algorithm="gumbel",
+                           is_selfplay=1, seed=s).get_action(board) for s in range(8)]
+    assert len(set(selfplay)) > 1  # its own Gumbel draws: moves vary with the seed
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--algorithm", "gumbel", "--leaf-batch", "4"], "--leaf-batch must be 1"),
+    (["--pure", "20", "--algorithm", "gumbel"], "pure MCTS has its own"),
+])
+def test_bad_algorithm_flags(capsys, args, message):
+    from pipeline import cli
+    assert cli.main(["play"] + args) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gomoku import BoardConfig, InputError
 from gomoku.board_config import RULES
-from mcts.search_config import MAX_LEAF_BATCH
+from mcts.search_config import ALGORITHMS, MAX_LEAF_BATCH
 
 from pipeline import brain, run_config
 
@@ -86,26 +86,34 @@ def check_games_per_pairing(flag: str, value: int) -> None:
                          f"got {value}")
 
 
-def add_leaf_batch_flag(parser) -> None:
+def add_search_flags(parser) -> None:
     parser.add_argument("--leaf-batch", type=int, default=1, metavar="L",
                         help=f"leaves the net's search evaluates a network call, walked with "
                              f"virtual loss (1 to {MAX_LEAF_BATCH}; 1: the exact search, 8: "
                              f"faster playouts)")
+    parser.add_argument("--algorithm", choices=ALGORITHMS, default="puct",
+                        help="the net's search: puct (AlphaZero's) or gumbel (Gumbel root search "
+                             "with sequential halving over --playouts; leaf batch 1)")
 
 
 def brain_from_flags(args, n_in_row: int | None = None) -> brain.Brain:
-    """The player that ``--pure N`` or ``--model PATH --playouts N --leaf-batch L`` (with
-    ``--seed`` and ``--runtime``, TensorFlow without it) choose."""
+    """The player that ``--pure N`` or ``--model PATH --playouts N --leaf-batch L --algorithm A``
+    (with ``--seed`` and ``--runtime``, TensorFlow without it) choose."""
     check_at_least("--seed", args.seed, 0)
     check_at_least("--pure", args.pure, 1)
     check_at_least("--playouts", args.playouts, 1)
     if not 1 <= args.leaf_batch <= MAX_LEAF_BATCH:
         raise UsageError(f"--leaf-batch must be from 1 to {MAX_LEAF_BATCH}, "
                          f"got {args.leaf_batch}")
+    if args.algorithm == "gumbel" and args.leaf_batch != 1:
+        raise UsageError(f"--algorithm gumbel walks one leaf a step: --leaf-batch must be 1, "
+                         f"got {args.leaf_batch}")
     if args.pure is not None:
         if args.leaf_batch != 1:
             raise UsageError("--leaf-batch is for a net's search; pure MCTS has no network calls")
+        if args.algorithm != "puct":
+            raise UsageError("--algorithm is for a net's search; pure MCTS has its own")
         return brain.pure_brain(args.pure, seed=args.seed)
     return brain.net_brain(repo_path(args.model), args.playouts, n_in_row=n_in_row,
                            seed=args.seed, runtime=getattr(args, "runtime", "tensorflow"),
-                           leaf_batch=args.leaf_batch)
+                           leaf_batch=args.leaf_batch, algorithm=args.algorithm)

@@ -9,7 +9,7 @@ from gomoku.board_config import RULES
 from pipeline import gomocup
 from pipeline.brain import RUNTIMES
 
-from .common import (DEFAULT_MODEL, add_leaf_batch_flag, brain_from_flags, check_at_least,
+from .common import (DEFAULT_MODEL, add_search_flags, brain_from_flags, check_at_least,
                      check_rule, check_rule_name, version)
 
 HELP = "Gomocup/Piskvork protocol engine on stdin/stdout (also the pbrain-gomoku-zero command)"
@@ -28,7 +28,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--rule", default=None, metavar="RULE",
                         help=f"rule played until the manager sends INFO rule, one of "
                              f"{', '.join(RULES)} (default: the model's; freestyle with --pure)")
-    add_leaf_batch_flag(parser)
+    add_search_flags(parser)
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the player (pure MCTS rollouts; the net's ties)")
     parser.add_argument("--runtime", choices=RUNTIMES, default="light",

@@ -9,7 +9,7 @@ from gomoku.board_config import RULES
 from pipeline import console
 from pipeline.brain import RUNTIMES
 
-from .common import (DEFAULT_MODEL, add_leaf_batch_flag, brain_from_flags, check_rule,
+from .common import (DEFAULT_MODEL, add_search_flags, brain_from_flags, check_rule,
                      check_rule_name, parse_board_spec)
 
 HELP = "play a game in the console against the trained model (or pure MCTS with --pure N)"
@@ -30,7 +30,7 @@ def add_arguments(parser) -> None:
                              "model's; freestyle with --pure); "
                              "a freestyle net also plays standard and caro, with a warning")
     parser.add_argument("--human-first", action="store_true", help="you play X and move first")
-    add_leaf_batch_flag(parser)
+    add_search_flags(parser)
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the player (pure MCTS rollouts; the net's ties)")
     parser.add_argument("--runtime", choices=RUNTIMES, default="tensorflow",
