@@ -230,7 +230,7 @@ class BatchedSearch:
         done = np.zeros(trees.size, np.int64)  # int64 [K]: playouts each tree received
         n_playout = self.config.n_playout if playouts is None \
             else Int(1, MAX_PLAYOUTS).check("playouts", playouts)
-        playouts = self._playouts if self.leaf_batch == 1 else self._playouts_virtual
+        step_playouts = self._playouts if self.leaf_batch == 1 else self._playouts_virtual
         while done.max() < n_playout:
             # without a deadline, one chunk of n_playout playouts; with one, chunks that fit the
             # trees' room (or CHUNK_STEPS, growing them), until a part stops at the deadline
@@ -243,10 +243,10 @@ class BatchedSearch:
             args = [(evaluate, part, weight, i, steps, deadline, min_steps,
                      n_playout - done[starts[i]:starts[i + 1]]) for i, part in enumerate(parts)]
             if len(parts) == 1:
-                counts = [playouts(*args[0])]
+                counts = [step_playouts(*args[0])]
             else:
                 with ThreadPoolExecutor(len(parts)) as pool:
-                    counts = list(pool.map(lambda a: playouts(*a), args))
+                    counts = list(pool.map(lambda a: step_playouts(*a), args))
             for i, (ran, n_steps, stopped, calls, positions, seconds) in enumerate(counts):
                 done[starts[i]:starts[i + 1]] += ran
                 self.evaluate_calls += calls

@@ -34,9 +34,10 @@ class SearchConfig:
       move gets a full search of ``n_playout`` playouts with this probability, else a fast one
       of ``n_playout_fast`` (<= ``n_playout``), without noise, whose position keeps only its
       value target; 1 searches every move fully;
-    - ``forced_playouts_k`` >= 0 (KataGo's forced playouts, PUCT only): a root move with prior
-      ``P`` gets at least ``sqrt(k * P * N)`` of the root's ``N`` child visits, and self-play's
-      policy target takes the visits forcing added back off (policy target pruning); 0 is off.
+    - ``forced_playouts_k`` >= 0 (KataGo's forced playouts; PUCT, leaf_batch 1): a root move
+      with prior ``P`` gets at least ``sqrt(k * P * N)`` of the root's ``N`` child visits, and
+      self-play's policy target takes the visits forcing added back off (policy target
+      pruning); 0 is off.
     """
 
     c_puct: float = 5.0
@@ -69,6 +70,9 @@ class SearchConfig:
         if self.algorithm == "gumbel" and self.forced_playouts_k > 0:
             raise FieldError("forced_playouts_k", "is for the puct algorithm: must be 0 with "
                                                   "gumbel")
+        if self.forced_playouts_k > 0 and self.leaf_batch > 1:
+            raise FieldError("forced_playouts_k", f"is for the exact search: must be 0 with "
+                                                  f"leaf_batch {self.leaf_batch}")
         if self.full_search_prob < 1 and self.n_playout_fast > self.n_playout:
             raise FieldError("n_playout_fast", f"must be at most n_playout ({self.n_playout}), "
                                                f"got {self.n_playout_fast}")

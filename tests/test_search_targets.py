@@ -134,6 +134,7 @@ def test_forced_playouts_give_every_root_move_its_share():
     ({"algorithm": "alphabeta"}, "algorithm must be one of puct, gumbel"),
     ({"algorithm": "gumbel", "leaf_batch": 4}, "leaf_batch must be 1 with the gumbel"),
     ({"algorithm": "gumbel", "forced_playouts_k": 2.0}, "forced_playouts_k is for the puct"),
+    ({"forced_playouts_k": 2.0, "leaf_batch": 8}, "forced_playouts_k is for the exact search"),
     ({"full_search_prob": 0.5, "n_playout": 50, "n_playout_fast": 60},
      "n_playout_fast must be at most n_playout (50)"),
     ({"full_search_prob": 1.5}, "full_search_prob"),
