@@ -23,6 +23,10 @@ class SearchConfig:
     - ``dirichlet_alpha`` > 0 and ``dirichlet_weight`` in [0, 1]: self-play mixes
       ``Dir(alpha)`` noise into the root's priors with this weight;
     - ``temp`` > 0: self-play samples moves from visit counts at this temperature;
+    - ``temp_moves`` >= 0 (AlphaGo Zero's schedule): only the first ``temp_moves`` moves of a
+      self-play game are sampled at ``temp``; later ones play the most visited move (the lowest
+      index among equals), so results are less often decided by a sampled blunder. The policy
+      target stays the visits at ``temp``; 0 samples every move (the reference);
     - ``seed`` >= 0: game ``i`` of a run draws its noise and moves from ``game_rng(seed, i)``;
     - ``leaf_batch`` in [1, MAX_LEAF_BATCH]: walks per tree and playout step, with virtual loss
       (``mcts.leaf_batch``); 1 is the exact search, one playout a step.
@@ -45,6 +49,7 @@ class SearchConfig:
     dirichlet_alpha: float = 0.3
     dirichlet_weight: float = 0.25
     temp: float = 1.0
+    temp_moves: int = 0
     seed: int = 0
     leaf_batch: int = 1
     algorithm: str = "puct"
@@ -58,7 +63,7 @@ class SearchConfig:
     def __post_init__(self) -> None:
         check_fields(self, c_puct=Float(high=1e6), n_playout=Int(1, MAX_PLAYOUTS),
                      dirichlet_alpha=Float(high=1e3), dirichlet_weight=Fraction(),
-                     temp=Float(high=1e3), seed=Int(0, 2**63 - 1),
+                     temp=Float(high=1e3), temp_moves=Int(0, MAX_PLAYOUTS), seed=Int(0, 2**63 - 1),
                      leaf_batch=Int(1, MAX_LEAF_BATCH), algorithm=Choice(ALGORITHMS),
                      gumbel_k=Int(1, MAX_GUMBEL_K), gumbel_c_visit=Float(0.0, 1e6, True),
                      gumbel_c_scale=Float(high=1e6), full_search_prob=Fraction(),

@@ -8,13 +8,14 @@ Invariants:
 - Game ``i`` of a run (``first_game`` + position in the run) draws from ``game_rng(config.seed,
   i)`` only, every move in this order: whether the search is full (only when
   ``full_search_prob`` < 1), then the root's noise (PUCT: Dirichlet, full searches only;
-  Gumbel: the Gumbel draws), then the move (PUCT only). Its moves and records depend on nothing
+  Gumbel: the Gumbel draws), then the move (PUCT, while fewer than ``temp_moves`` moves are
+  played, or always when it is 0). Its moves and records depend on nothing
   else than the evaluator, so the games of a batch are the games played one at a time, and
   with the reference's settings game 0 is ``MCTSPlayer(..., is_selfplay=1, seed=config.seed)``
   playing itself at ``config.temp``.
 - Player 1 moves first in every game (the reference's ``start_self_play``).
-- PUCT: moves are sampled from the root visits at ``config.temp``; the tree of the move played
-  is kept. Gumbel: the search's chosen move is played, and every move is searched afresh.
+- PUCT: moves are sampled from the root visits at ``config.temp`` (after ``temp_moves`` moves,
+  if set, the most visited is played); the tree of the move played is kept. Gumbel: the search's chosen move is played, and every move is searched afresh.
 - Policy targets: the visit distribution at ``config.temp`` (pruned of forced playouts when
   ``forced_playouts_k`` > 0), or Gumbel's improved policy; all zero after a fast search, which
   leaves its position a value target only (the loss's policy term is 0 on such a row).
@@ -157,7 +158,10 @@ class SelfPlay:
         else:
             visits = self.search.root_visits([slot])[0]
             probs = visit_distribution(visits, legal, cfg.temp)
-            move = int(game.rng.choice(probs.size, p=probs))
+            if cfg.temp_moves and len(game.moves) >= cfg.temp_moves:
+                move = int(np.argmax(np.where(legal, visits, -1)))
+            else:
+                move = int(game.rng.choice(probs.size, p=probs))
             target = probs
             if cfg.forced_playouts_k > 0 and game.full_search:
                 target = visit_distribution(pruned_visits(

@@ -19,7 +19,7 @@ import yaml
 
 from gomoku.board_config import BoardConfig
 from gomoku.openings import OpeningsError, random_openings
-from gomoku.validation import Bool, FieldError, Float, InputError, Int, check_fields
+from gomoku.validation import Bool, FieldError, Float, InputError, Int, check_fields, shown
 from mcts.search_config import MAX_PLAYOUTS, SearchConfig
 from net.net_config import NetConfig, check_net_board
 
@@ -45,7 +45,9 @@ class TrainingConfig:
     ``games_at_once`` games are played together (batched network calls); each finished game is one
     "batch" of the reference's log and earns ``updates_per_game`` updates, so the reference's ratio
     of one update per game holds whatever the number of games played at once. Updates start once
-    the buffer holds more than ``batch_size`` positions.
+    the buffer holds more than ``batch_size`` positions. ``init_model`` (a model file's path, or
+    empty) warm-starts a new run from that file's weights and optimizer state; it must hold a
+    net of this run's game and architecture, and a resumed run goes on from its checkpoint.
     """
 
     learn_rate: float = 2e-3
@@ -58,8 +60,12 @@ class TrainingConfig:
     games_at_once: int = 1
     selfplay_threads: int = 1  # threads stepping parts of the games' trees (mcts.BatchedSearch)
     updates_per_game: float = 1.0
+    init_model: str = ""
 
     def __post_init__(self):
+        if not isinstance(self.init_model, str):
+            raise FieldError("init_model", f"must be a model file's path (a string), got "
+                                           f"{shown(self.init_model)}")
         check_fields(self, learn_rate=Float(high=1.0), lr_multiplier=Float(high=100.0),
                      kl_targ=Float(high=10.0), epochs=Int(1, 1000), batch_size=Int(1, 65536),
                      buffer_size=Int(1, 10**6), game_batch_num=Int(1, MAX_GAMES),

@@ -22,7 +22,8 @@ import numpy as np
 
 from gomoku.openings import random_openings
 from gomoku.validation import Float, Fraction, InputError, Int, check_fields, is_int
-from net.model_file import write_model_file
+from net.model_file import ModelFileError, read_model_file, write_model_file
+from net.net_config import NetConfig
 
 from . import checkpoint, log_lines, run_directory
 from .distributed import selfplay_source
@@ -48,6 +49,28 @@ RESUMABLE_CHANGES = ("training.game_batch_num", "run.verbose", "distributed",
 SEED_BOUND = 2**31  # seeds handed to the pure MCTS player
 NET_SHAPE_KEYS = ("net.architecture", "net.blocks", "net.filters")  # a checkpoint's weights fit
 # only the net they were trained in
+
+
+def describe_board(board) -> str:
+    rule = "" if board.rule == "freestyle" else f", {board.rule}"
+    return f"{board.width}x{board.height}, {board.n_in_row} in a row{rule}"
+
+
+def check_init_model(config: Config, path) -> None:
+    """ModelFileError unless model file ``path`` holds a net of ``config``'s game and
+    architecture (a file of format v1 records only its board's size)."""
+    saved = read_model_file(path)
+    width, height = saved.board_size
+    board = config.board
+    if saved.board is not None and saved.board != board or \
+            (width, height) != (board.width, board.height):
+        held = describe_board(saved.board) if saved.board else f"{width}x{height}"
+        raise ModelFileError(f"{os.fspath(path)} holds a net of another game ({held}) than this "
+                             f"run's ({describe_board(board)})")
+    held = (saved.net or NetConfig()).label
+    if held != config.net.label:
+        raise ModelFileError(f"{os.fspath(path)} holds a {held} net, but this run's is "
+                             f"{config.net.label}")
 
 
 class ResumeError(InputError):
@@ -223,6 +246,14 @@ class TrainingRun:
             self.log.warn(f"warning: resuming with a changed config: {', '.join(changes)}")
         self.log(f"resumed from {path.name} after batch {self.progress.batch}")
         return path
+
+    def start_from_model(self, path) -> None:
+        """Warm-start this run's net from model file ``path`` (``training.init_model``): its
+        weights and optimizer state."""
+        check_init_model(self.config, path)
+        self.net.restore_model(path)
+        self.selfplay.weights_changed()
+        self.log(f"starting from the weights of {os.fspath(path)}")
 
     def _load_state(self, arrays: dict, meta: dict) -> None:
         import tensorflow as tf

@@ -140,6 +140,7 @@ def test_forced_playouts_give_every_root_move_its_share():
     ({"full_search_prob": 1.5}, "full_search_prob"),
     ({"gumbel_k": 0}, "gumbel_k"),
     ({"forced_playouts_k": -1}, "forced_playouts_k"),
+    ({"temp_moves": -2}, "temp_moves"),
 ])
 def test_bad_switches_are_named(values, message):
     with pytest.raises(InputError, match=None) as caught:

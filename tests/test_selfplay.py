@@ -1,5 +1,6 @@
 """Batched self-play: records, reproducibility, batched == one at a time == MCTSPlayer,
 terminal positions never evaluated."""
+import dataclasses
 
 import numpy as np
 
@@ -60,6 +61,17 @@ def test_batched_games_equal_the_same_games_one_at_a_time():
     assert_same_games(batched, alone)
     assert_same_games(refilled, alone)
     assert_same_games(threaded, alone)
+
+
+def test_after_temp_moves_the_most_visited_move_is_played():
+    sampled = play_games(hashed_evaluator, BoardConfig(6, 6, 4), CONFIG, n_games=6)
+    greedy = play_games(hashed_evaluator, BoardConfig(6, 6, 4),
+                        dataclasses.replace(CONFIG, temp_moves=4), n_games=6)
+    for s, g in zip(sampled, greedy):
+        assert (g.moves[:4] == s.moves[:4]).all()  # the same draws up to the switch
+        # the targets stay the visits at temp 1; the move is their first maximum
+        assert (g.moves[4:] == g.mcts_probs[4:].argmax(axis=1)).all()
+    assert any((s.moves[4:] != s.mcts_probs[4:].argmax(axis=1)).any() for s in sampled)
 
 
 def test_one_game_batch_is_the_mcts_player_playing_itself():

@@ -71,6 +71,9 @@ def prepare_run(args) -> tuple[run_config.Config, Path]:
         if (run_dir / run_config.RUN_CONFIG_FILE).exists():
             raise UsageError(f"{run_dir} already holds a run: add --resume to go on with it, "
                              f"or choose another --run-dir")
+        if config.training.init_model:  # before the run directory is written
+            from pipeline.training_run import check_init_model
+            check_init_model(config, repo_path(config.training.init_model))
     if args.game_batch_num is not None:
         config = config.replace("training", game_batch_num=args.game_batch_num)
     if args.actors is not None:
@@ -116,9 +119,10 @@ def write_config(run_dir: Path, config: run_config.Config) -> None:
 
 
 def _train(args, config, run_dir: Path, training, log) -> int:
+    restored = None
     if args.resume:
         try:
-            training.restore(accept_config_changes=args.accept_config_changes)
+            restored = training.restore(accept_config_changes=args.accept_config_changes)
         except NoCheckpointError as exc:
             log.warn(f"error: cannot resume: {exc}")
             return 1
@@ -129,6 +133,8 @@ def _train(args, config, run_dir: Path, training, log) -> int:
         b = config.board
         rule = "" if b.rule == "freestyle" else f" ({b.rule})"
         log(f"training {b.width}x{b.height}, {b.n_in_row} in a row{rule}; run directory {run_dir}")
+    if restored is None and config.training.init_model:  # a run from its beginning
+        training.start_from_model(repo_path(config.training.init_model))
     from pipeline.distributed import SelfPlayError
     try:
         training.run(stop_after=args.stop_after)
