@@ -30,6 +30,7 @@ import math
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 from gomoku import DRAW, PLAYER_1, PLAYER_2, Board, BoardConfig
 from gomoku.board_config import MAX_SIDE
@@ -126,6 +127,8 @@ class Engine:
     rule_error: str | None = None  # set by an INFO rule the brain cannot play: moves get ERROR
     notices: list[str] = field(default_factory=list)  # MESSAGE texts for the next move
     board_config: BoardConfig | None = None  # None until START / RECTSTART
+    # the brain of another board size (pbrain without --model: the committed models), or None
+    brain_for_size: Callable[[int, int], Brain | None] | None = None
     player: object = None  # the brain's player for board_config, made at START / RECTSTART
     stones: list[tuple[int, int]] = field(default_factory=list)  # (move, OWN or OPPONENT) in order
     board_lines: list[str] | None = None  # the lines of a BOARD block being read
@@ -167,8 +170,24 @@ class Engine:
             raise ProtocolError(f"board {width}x{height} is not supported (sides 1-{MAX_SIDE})")
         fixed = self.brain.board
         if fixed is not None and (width, height) != (fixed.width, fixed.height):
-            raise ProtocolError(f"no model for a {width}x{height} board "
-                                f"(the model plays {fixed.width}x{fixed.height})")
+            try:
+                other = self.brain_for_size(width, height) if self.brain_for_size else None
+            except InputError as exc:
+                raise ProtocolError(f"cannot load the model of a {width}x{height} board: "
+                                    f"{exc}") from None
+            if other is None:
+                plays = ("no committed model is of that size: start the engine with --model"
+                         if self.brain_for_size else
+                         f"the model plays {fixed.width}x{fixed.height}")
+                raise ProtocolError(f"no model for a {width}x{height} board ({plays})")
+            try:
+                warning = other.rule_warning(self.rule)
+            except ValueError as exc:
+                raise ProtocolError(f"the {width}x{height} model cannot play {self.rule}: "
+                                    f"{exc}") from None
+            if warning:
+                self.notices.append(warning)
+            self.brain, self.n_in_row = other, other.board.n_in_row
         try:
             config = BoardConfig(width, height, self.n_in_row, self.rule)
         except ValueError as exc:

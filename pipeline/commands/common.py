@@ -12,7 +12,12 @@ from pipeline import brain, run_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = "configs/6x6x4.yaml"
-DEFAULT_MODEL = "models/6x6x4/best_policy.model"  # of play, pbrain and evaluate
+# the committed models, by game: without --model, play, evaluate and pbrain play the one of
+# their board (play and evaluate: --board; pbrain: the size START asks for)
+COMMITTED_MODELS = {"6x6x4": "models/6x6x4/best_policy.model",
+                    "8x8x5": "models/8x8x5/best_policy.model"}
+DEFAULT_BOARD = "6x6x4"
+DEFAULT_MODEL = COMMITTED_MODELS[DEFAULT_BOARD]
 
 
 class UsageError(InputError):
@@ -52,6 +57,15 @@ def parse_board_spec(text: str, flag: str = "--board") -> BoardConfig:
         return BoardConfig(*numbers) if len(numbers) == 3 else BoardConfig(*numbers, n_in_row=5)
     except ValueError as exc:
         raise UsageError(f"{flag} {text}: {exc}") from None
+
+
+def committed_model(board: BoardConfig) -> Path:
+    """The committed model of ``board``'s game; UsageError naming the games that have one."""
+    name = COMMITTED_MODELS.get(board.label)
+    if name is None:
+        raise UsageError(f"no committed model plays {board.label} (there are: "
+                         f"{', '.join(COMMITTED_MODELS)}): give --model PATH, or --pure N")
+    return repo_path(name)
 
 
 def check_rule_name(rule: str | None) -> None:
@@ -96,6 +110,25 @@ def add_search_flags(parser) -> None:
                              "with sequential halving over --playouts; leaf batch 1)")
 
 
+def model_path(args) -> Path:
+    """``--model``, or without it the committed model of ``--board`` (``DEFAULT_BOARD`` when a
+    command has no such flag or it is not given)."""
+    if args.model is not None:
+        return repo_path(args.model)
+    board = getattr(args, "board", None)
+    return committed_model(parse_board_spec(board or DEFAULT_BOARD))
+
+
+def check_model_board(args, player) -> None:
+    """UsageError when ``--model`` and ``--board`` are both given and disagree."""
+    if args.model is not None and getattr(args, "board", None) is not None \
+            and player.board is not None:
+        board = parse_board_spec(args.board)
+        if board.label != player.board.label:
+            raise UsageError(f"--board {args.board}: the model {args.model} plays "
+                             f"{player.board.label}; give one of them")
+
+
 def brain_from_flags(args, n_in_row: int | None = None) -> brain.Brain:
     """The player that ``--pure N`` or ``--model PATH --playouts N --leaf-batch L --algorithm A``
     (with ``--seed`` and ``--runtime``, TensorFlow without it) choose."""
@@ -114,6 +147,6 @@ def brain_from_flags(args, n_in_row: int | None = None) -> brain.Brain:
         if args.algorithm != "puct":
             raise UsageError("--algorithm is for a net's search; pure MCTS has its own")
         return brain.pure_brain(args.pure, seed=args.seed)
-    return brain.net_brain(repo_path(args.model), args.playouts, n_in_row=n_in_row,
+    return brain.net_brain(model_path(args), args.playouts, n_in_row=n_in_row,
                            seed=args.seed, runtime=getattr(args, "runtime", "tensorflow"),
                            leaf_batch=args.leaf_batch, algorithm=args.algorithm)

@@ -7,14 +7,19 @@ from mcts import SearchConfig
 
 from pipeline import brain
 
-from .common import DEFAULT_MODEL, check_at_least, repo_path
+from .common import (COMMITTED_MODELS, DEFAULT_BOARD, check_at_least, check_model_board,
+                     model_path, parse_board_spec)
 
 HELP = "play a saved model against pure MCTS (games in parallel) and print the score"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", default=DEFAULT_MODEL,
-                        help="the model file to evaluate; it records its game")
+    parser.add_argument("--model", default=None,
+                        help="the model file to evaluate; it records its game (default: the "
+                             "committed model of --board)")
+    parser.add_argument("--board", default=None, metavar="WxHxN",
+                        help=f"without --model, the game whose committed model plays "
+                             f"({', '.join(COMMITTED_MODELS)}; default {DEFAULT_BOARD})")
     parser.add_argument("--n-in-row", type=int, default=None,
                         help="stones in a row that win, if not the model's game")
     parser.add_argument("--playouts", type=int, default=400, help="the model's playouts per move")
@@ -35,8 +40,11 @@ def run(args) -> int:
                       ("n_in_row", 1)):
         check_at_least(f"--{flag.replace('_', '-')}", getattr(args, flag), low)
     search = SearchConfig(n_playout=args.playouts, c_puct=args.c_puct)
-    model = repo_path(args.model)
+    if args.board is not None:
+        parse_board_spec(args.board)
+    model = model_path(args)
     player = brain.net_brain(model, args.playouts, n_in_row=args.n_in_row, runtime=args.runtime)
+    check_model_board(args, player)
 
     from pipeline.evaluator import play_match
     from pipeline.log_lines import match_line

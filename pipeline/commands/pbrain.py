@@ -9,16 +9,18 @@ from gomoku.board_config import RULES
 from pipeline import gomocup
 from pipeline.brain import RUNTIMES
 
-from .common import (DEFAULT_MODEL, add_search_flags, brain_from_flags, check_at_least,
-                     check_rule, check_rule_name, version)
+from .common import (COMMITTED_MODELS, add_search_flags, brain_from_flags,
+                     check_at_least, check_rule, check_rule_name, parse_board_spec, version)
 
 HELP = "Gomocup/Piskvork protocol engine on stdin/stdout (also the pbrain-gomoku-zero command)"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--model", default=DEFAULT_MODEL,
+    parser.add_argument("--model", default=None,
                         help="saved policy-value net; START answers ERROR for other board sizes "
-                             "(a relative path not found here is looked up in the repository)")
+                             "(default: the committed model of START's size, "
+                             f"{', '.join(COMMITTED_MODELS)}; a relative path not found here is "
+                             "looked up in the repository)")
     parser.add_argument("--playouts", type=int, default=400,
                         help="playouts per move at most (fewer when the time limits require)")
     parser.add_argument("--pure", type=int, default=None, metavar="N",
@@ -49,7 +51,33 @@ def run(args) -> int:
     rule = args.rule or (player.board.rule if player.board is not None else "freestyle")
     warning = check_rule(player, rule, n_in_row)
     engine = gomocup.Engine(player, n_in_row, version=version(), rule=rule)
+    if args.model is None and args.pure is None:
+        engine.brain_for_size = committed_brains(args, player)
     if warning:
         engine.notices.append(warning)
     engine.warm_up()
     return gomocup.serve(engine, sys.stdin.buffer, out)
+
+
+def committed_brains(args, first):
+    """START's size -> the brain of the committed model of that size (loaded once), or None;
+    InputError if it does not load."""
+    loaded = {(first.board.width, first.board.height): first}
+    boards = {(b.width, b.height): name for name in COMMITTED_MODELS
+              for b in (parse_board_spec(name),)}
+
+    def brain_for_size(width: int, height: int):
+        if (width, height) not in loaded:
+            if (width, height) not in boards:
+                return None
+            loaded[width, height] = brain_from_flags(
+                _with(args, board=boards[width, height]), n_in_row=args.n_in_row)
+        return loaded[width, height]
+    return brain_for_size
+
+
+def _with(args, **values):
+    copy = type(args)(**vars(args))
+    for key, value in values.items():
+        setattr(copy, key, value)
+    return copy

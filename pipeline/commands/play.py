@@ -9,22 +9,24 @@ from gomoku.board_config import RULES
 from pipeline import console
 from pipeline.brain import RUNTIMES
 
-from .common import (DEFAULT_MODEL, add_search_flags, brain_from_flags, check_rule,
-                     check_rule_name, parse_board_spec)
+from .common import (COMMITTED_MODELS, DEFAULT_BOARD, add_search_flags, brain_from_flags,
+                     check_model_board, check_rule, check_rule_name, parse_board_spec)
 
 HELP = "play a game in the console against the trained model (or pure MCTS with --pure N)"
-DEFAULT_PURE_BOARD = "6x6x4"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--model", default=DEFAULT_MODEL,
-                        help="saved policy-value net; it records its game "
-                             "(a relative path not found here is looked up in the repository)")
+    parser.add_argument("--model", default=None,
+                        help="saved policy-value net; it records its game (default: the "
+                             "committed model of --board; a relative path not found here is "
+                             "looked up in the repository)")
     parser.add_argument("--playouts", type=int, default=400, help="PUCT playouts per move of the net")
     parser.add_argument("--pure", type=int, default=None, metavar="N",
                         help="play against pure MCTS with N playouts per move instead of the net")
-    parser.add_argument("--board", default=DEFAULT_PURE_BOARD, metavar="WxHxN",
-                        help="board of a game against --pure (a net plays its own board)")
+    parser.add_argument("--board", default=None, metavar="WxHxN",
+                        help=f"the game (default {DEFAULT_BOARD}): without --model, the "
+                             f"committed model of it plays ({', '.join(COMMITTED_MODELS)}); "
+                             f"with --pure, any board")
     parser.add_argument("--rule", default=None, metavar="RULE",
                         help=f"rule of the game, one of {', '.join(RULES)} (default: the "
                              "model's; freestyle with --pure); "
@@ -39,9 +41,10 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    board = parse_board_spec(args.board)  # checked first: a typo should not wait for TensorFlow
+    board = parse_board_spec(args.board or DEFAULT_BOARD)  # first: a typo should not wait
     check_rule_name(args.rule)
     player = brain_from_flags(args)
+    check_model_board(args, player)
     game = player.board or board
     if args.rule is not None:
         warning = check_rule(player, args.rule, game.n_in_row)
