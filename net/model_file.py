@@ -69,6 +69,8 @@ def write_model_file(path: str | os.PathLike, board: BoardConfig, net: NetConfig
 def read_model_file(path: str | os.PathLike) -> ModelFile:
     """The contents of a v2 or v1 model file; ModelFileError names what is wrong."""
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise ModelFileError(f"{path} is a directory, not a model file")
     if not os.path.isfile(path):
         raise ModelFileError(f"model file not found: {path}")
     try:

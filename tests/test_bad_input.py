@@ -344,7 +344,7 @@ ROWS = [
         "or play pure MCTS with --pure 1000)",
         lambda lab: lab.cli("evaluate", "--model", lab.absent("none.model"))),
     Row("model-directory", "model file", "a directory",
-        E + "model file not found: $FILE",
+        E + "$FILE is a directory, not a model file",
         lambda lab: lab.cli("evaluate", "--model", lab.directory())),
     Row("model-not-zip", "model file", "a text file",
         E + "$FILE is not a gomoku-zero model file (not an .npz archive)",

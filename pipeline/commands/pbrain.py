@@ -1,6 +1,7 @@
 """`pbrain-gomoku-zero` (`gomoku-zero pbrain`): the Gomocup protocol engine on stdin/stdout."""
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
@@ -70,14 +71,8 @@ def committed_brains(args, first):
         if (width, height) not in loaded:
             if (width, height) not in boards:
                 return None
-            loaded[width, height] = brain_from_flags(
-                _with(args, board=boards[width, height]), n_in_row=args.n_in_row)
+            flags = argparse.Namespace(**{**vars(args), "board": boards[width, height]})
+            loaded[width, height] = brain_from_flags(flags, n_in_row=args.n_in_row)
         return loaded[width, height]
     return brain_for_size
 
-
-def _with(args, **values):
-    copy = type(args)(**vars(args))
-    for key, value in values.items():
-        setattr(copy, key, value)
-    return copy
