@@ -60,11 +60,10 @@ def check_init_model(config: Config, path) -> None:
     """ModelFileError unless model file ``path`` holds a net of ``config``'s game and
     architecture (a file of format v1 records only its board's size)."""
     saved = read_model_file(path)
-    width, height = saved.board_size
     board = config.board
-    if saved.board is not None and saved.board != board or \
-            (width, height) != (board.width, board.height):
-        held = describe_board(saved.board) if saved.board else f"{width}x{height}"
+    fits = saved.board == board if saved.board else saved.board_size == (board.width, board.height)
+    if not fits:
+        held = describe_board(saved.board) if saved.board else "{}x{}".format(*saved.board_size)
         raise ModelFileError(f"{os.fspath(path)} holds a net of another game ({held}) than this "
                              f"run's ({describe_board(board)})")
     held = (saved.net or NetConfig()).label
