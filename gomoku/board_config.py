@@ -54,5 +54,12 @@ class BoardConfig:
         text = f"{self.width}x{self.height}x{self.n_in_row}"
         return text if self.rule == "freestyle" else f"{text} {self.rule}"
 
+    @property
+    def description(self) -> str:
+        """``WxH, N in a row`` (and the rule in brackets when it is not freestyle), as logs and
+        errors name a game."""
+        rule = "" if self.rule == "freestyle" else f" ({self.rule})"
+        return f"{self.width}x{self.height}, {self.n_in_row} in a row{rule}"
+
     def to_dict(self) -> dict:
         return asdict(self)

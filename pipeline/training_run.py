@@ -51,11 +51,6 @@ NET_SHAPE_KEYS = ("net.architecture", "net.blocks", "net.filters")  # a checkpoi
 # only the net they were trained in
 
 
-def describe_board(board) -> str:
-    rule = "" if board.rule == "freestyle" else f", {board.rule}"
-    return f"{board.width}x{board.height}, {board.n_in_row} in a row{rule}"
-
-
 def check_init_model(config: Config, path) -> None:
     """ModelFileError unless model file ``path`` holds a net of ``config``'s game and
     architecture (a file of format v1 records only its board's size)."""
@@ -63,9 +58,9 @@ def check_init_model(config: Config, path) -> None:
     board = config.board
     fits = saved.board == board if saved.board else saved.board_size == (board.width, board.height)
     if not fits:
-        held = describe_board(saved.board) if saved.board else "{}x{}".format(*saved.board_size)
+        held = saved.board.description if saved.board else "{}x{}".format(*saved.board_size)
         raise ModelFileError(f"{os.fspath(path)} holds a net of another game ({held}) than this "
-                             f"run's ({describe_board(board)})")
+                             f"run's ({board.description})")
     held = (saved.net or NetConfig()).label
     if held != config.net.label:
         raise ModelFileError(f"{os.fspath(path)} holds a {held} net, but this run's is "

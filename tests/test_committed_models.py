@@ -85,5 +85,5 @@ def test_the_engine_without_a_model_plays_start_8_with_the_8x8x5_model():
     assert answers[0] == "OK"
     x, y = map(int, answers[1].split(","))
     assert 0 <= x < 8 and 0 <= y < 8
-    assert "best_policy.model 8x8x5" in answers[2] or "8x8" in answers[2]
+    assert 'engine="net best_policy.model 8x8x5 (20 playouts' in answers[2]
     assert answers[3].startswith("ERROR no model for a 15x15 board")

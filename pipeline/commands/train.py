@@ -130,9 +130,7 @@ def _train(args, config, run_dir: Path, training, log) -> int:
                 or args.actors is not None or args.ray_address is not None):
             write_config(run_dir, config)  # the run goes on with these settings
     else:
-        b = config.board
-        rule = "" if b.rule == "freestyle" else f" ({b.rule})"
-        log(f"training {b.width}x{b.height}, {b.n_in_row} in a row{rule}; run directory {run_dir}")
+        log(f"training {config.board.description}; run directory {run_dir}")
     if restored is None and config.training.init_model:  # a run from its beginning
         training.start_from_model(repo_path(config.training.init_model))
     from pipeline.distributed import SelfPlayError
