@@ -1,4 +1,5 @@
-"""What a BatchedSearch found, read after a search: each root move's mean value, the main line.
+"""What a BatchedSearch found, read after a search: each root move's mean value, the root's
+value, the main line.
 
 Invariants:
 - The functions only read the search; they never change its trees.
@@ -47,6 +48,19 @@ def root_q(search, tree: int) -> np.ndarray:
     visited = visits > 0
     q[visited] = sums[visited] / visits[visited]
     return q
+
+
+def root_value(search, tree: int) -> float:
+    """The search's value of ``tree``'s root for its player to move: the mean backed-up value
+    of its root moves weighted by their visits (0.0 before any playout left the root)."""
+    tree = _tree_index(search, tree)
+    trees = _trees(search)
+    children, visits = _child_visits(trees, tree, T.ROOT)
+    total = int(visits.sum())
+    if total == 0:
+        return 0.0
+    sums = trees.value_sum[tree, np.where(children != T.NO_NODE, children, 0)]
+    return float(np.sum(np.where(visits > 0, sums, 0.0)) / total)
 
 
 def principal_variation(search, tree: int, max_moves: int = 10) -> list[int]:

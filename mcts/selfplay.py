@@ -31,7 +31,7 @@ from gomoku.board_config import BoardConfig
 from gomoku.rules import DRAW
 from gomoku.validation import Int
 
-from .analysis import root_q
+from .analysis import root_q, root_value
 from .batched import BatchedSearch, dirichlet_noise, pruned_visits, visit_distribution
 from .search_config import SearchConfig, game_rng
 
@@ -45,6 +45,8 @@ class GameRecord:
     mcts_probs: np.ndarray  # float32 [T, H*W]: the policy target, zero after a fast search
     z: np.ndarray  # float32 [T]: the result for the player to move (1 win, -1 loss, 0 draw)
     moves: np.ndarray  # int32 [T]: the moves played
+    root_values: np.ndarray  # float32 [T]: the search's value for the player to move
+    # (analysis.root_value), what a value target mixing in the search's Q takes
     winner: int  # PLAYER_1 or PLAYER_2, or DRAW
     generation: int = 0  # the weights' generation it started with (distributed self-play)
     full_searches: int = -1  # moves with a full search (playout cap randomization); -1: all
@@ -68,6 +70,7 @@ class _Game:
     probs: list = field(default_factory=list)
     players: list = field(default_factory=list)
     moves: list = field(default_factory=list)
+    root_values: list = field(default_factory=list)
     full: list = field(default_factory=list)  # bool per move: its search was full
     left: int = 0  # playouts left in the search of the move to play
     full_search: bool = True  # that search is full
@@ -79,7 +82,8 @@ class _Game:
             z[:] = np.where(players == winner, 1.0, -1.0)
         return GameRecord(self.index, np.stack(self.states),
                           np.stack(self.probs).astype(np.float32), z,
-                          np.array(self.moves, np.int32), winner,
+                          np.array(self.moves, np.int32),
+                          np.array(self.root_values, np.float32), winner,
                           full_searches=int(sum(self.full)))
 
 
@@ -171,6 +175,7 @@ class SelfPlay:
         game.probs.append(target if game.full_search else np.zeros_like(target))
         game.players.append(game.board.current_player)
         game.moves.append(move)
+        game.root_values.append(root_value(self.search, slot))
         game.full.append(game.full_search)
         self.moves_played += 1
         self.full_searches += int(game.full_search)

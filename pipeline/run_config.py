@@ -19,7 +19,7 @@ import yaml
 
 from gomoku.board_config import BoardConfig
 from gomoku.openings import OpeningsError, random_openings
-from gomoku.validation import Bool, FieldError, Float, InputError, Int, check_fields, shown
+from gomoku.validation import Bool, FieldError, Float, Fraction, InputError, Int, check_fields, shown
 from mcts.search_config import MAX_PLAYOUTS, SearchConfig
 from net.net_config import NetConfig, check_net_board
 
@@ -48,6 +48,9 @@ class TrainingConfig:
     the buffer holds more than ``batch_size`` positions. ``init_model`` (a model file's path, or
     empty) warm-starts a new run from that file's weights and optimizer state; it must hold a
     net of this run's game and architecture, and a resumed run goes on from its checkpoint.
+    ``value_target_q`` in [0, 1] mixes the search into the value target: each position's target
+    is ``(1 - w) * z + w * q``, ``z`` the game's result and ``q`` the search's root value there
+    (``GameRecord.root_values``); 0, the reference, trains on the result alone.
     """
 
     learn_rate: float = 2e-3
@@ -61,6 +64,7 @@ class TrainingConfig:
     selfplay_threads: int = 1  # threads stepping parts of the games' trees (mcts.BatchedSearch)
     updates_per_game: float = 1.0
     init_model: str = ""
+    value_target_q: float = 0.0
 
     def __post_init__(self):
         if not isinstance(self.init_model, str):
@@ -70,7 +74,7 @@ class TrainingConfig:
                      kl_targ=Float(high=10.0), epochs=Int(1, 1000), batch_size=Int(1, 65536),
                      buffer_size=Int(1, 10**6), game_batch_num=Int(1, MAX_GAMES),
                      games_at_once=Int(1, 4096), selfplay_threads=Int(1, 64),
-                     updates_per_game=Float(high=1000.0))
+                     updates_per_game=Float(high=1000.0), value_target_q=Fraction())
         if self.batch_size > self.buffer_size:
             raise FieldError("batch_size", f"must be at most buffer_size ({self.buffer_size}), "
                                            f"got {self.batch_size}")

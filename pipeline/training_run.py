@@ -51,6 +51,12 @@ NET_SHAPE_KEYS = ("net.architecture", "net.blocks", "net.filters")  # a checkpoi
 # only the net they were trained in
 
 
+def value_targets(game, training) -> np.ndarray:
+    """float32 [T]: the value target of each of ``game``'s positions (``value_target_q``)."""
+    w = training.value_target_q
+    return game.z if w == 0 else ((1 - w) * game.z + w * game.root_values).astype(np.float32)
+
+
 def check_init_model(config: Config, path) -> None:
     """ModelFileError unless model file ``path`` holds a net of ``config``'s game and
     architecture (a file of format v1 records only its board's size)."""
@@ -345,7 +351,7 @@ class TrainingRun:
         speed.update(self.selfplay.round_stats())  # a distributed source's own figures, staleness
         for game in games:
             self.progress.batch += 1
-            self.buffer.add_game(game.states, game.mcts_probs, game.z)
+            self.buffer.add_game(game.states, game.mcts_probs, value_targets(game, cfg.training))
             self.log(log_lines.batch_line(self.progress.batch, game.length))
             self._updates(game.length, speed)
             if self.progress.batch % cfg.evaluation.check_freq == 0:

@@ -5,7 +5,7 @@ import pytest
 from evaluators import hashed_evaluator, uniform_evaluator
 from gomoku.ascii import parse
 from mcts import BatchedSearch, SearchConfig
-from mcts.analysis import principal_variation, root_q
+from mcts.analysis import principal_variation, root_q, root_value
 
 # X to move; X at row 1 wins with 1,3 (move 7) ... or loses the race to O's row 3 otherwise
 RACE = """
@@ -76,3 +76,23 @@ def test_bad_tree_index_is_refused():
             principal_variation(search, bad)
     with pytest.raises(ValueError, match="max_moves"):
         principal_variation(search, 0, max_moves=-1)
+
+
+def test_root_value_is_the_visit_weighted_mean_of_the_root_moves_q():
+    board, search = searched(RACE, 200, evaluate=hashed_evaluator)
+    q, visits = root_q(search, 0), search.root_visits()[0]
+    seen = visits > 0
+    expected = np.sum(q[seen] * visits[seen]) / visits.sum()
+    assert root_value(search, 0) == pytest.approx(float(expected), abs=1e-6)
+
+
+def test_root_value_of_a_won_race_nears_one():
+    # X to move wins at once; with the uniform evaluator the search piles its visits on the win
+    # (309 of 399 here; c_puct 5 keeps trying the other moves, which are worth about 0)
+    _, search = searched(RACE, 400)
+    assert 0.7 < root_value(search, 0) <= 1.0
+
+
+def test_root_value_is_zero_before_a_playout_leaves_the_root():
+    _, search = searched(RACE, 1)  # the first playout evaluates the root itself
+    assert root_value(search, 0) == 0.0

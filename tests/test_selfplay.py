@@ -22,6 +22,7 @@ def assert_same_games(a, b):
         assert (x.moves == y.moves).all()
         assert np.array_equal(x.mcts_probs, y.mcts_probs)
         assert np.array_equal(x.states, y.states) and np.array_equal(x.z, y.z)
+        assert np.array_equal(x.root_values, y.root_values)
 
 
 CONFIG = SearchConfig(n_playout=60, seed=11)
@@ -43,6 +44,8 @@ def test_records_replay_legal_games_with_results_for_the_player_to_move():
             assert r.z[t] == expected_z
         assert board.game_end() == (True, r.winner)
         assert r.length == len(r.moves) == len(r.states) == len(r.z)
+        assert r.root_values.dtype == np.float32 and r.root_values.shape == r.z.shape
+        assert (np.abs(r.root_values) <= 1).all() and (r.root_values != 0).any()
 
 
 def test_self_play_is_reproducible_under_its_seed():
