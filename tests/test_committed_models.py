@@ -34,7 +34,7 @@ def test_a_board_without_a_committed_model_is_named(command, capsys):
     assert cli.main([command, "--board", "7x7x5"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
-    assert "no committed model plays 7x7x5 (there are: 6x6x4, 8x8x5)" in err
+    assert "no committed model plays 7x7x5 (there are: 6x6x4, 8x8x5, 15x15x5)" in err
 
 
 def test_a_model_and_a_board_that_disagree_are_refused():
@@ -66,15 +66,15 @@ def test_the_engine_switches_to_the_brain_of_starts_size():
     assert engine.brain is large and engine.board_config == BoardConfig(8, 8, 5)
     x, y = map(int, engine.handle("BEGIN")[-1].split(","))
     assert 0 <= x < 8 and 0 <= y < 8
-    [answer] = engine.handle("START 15")
-    assert answer.startswith("ERROR no model for a 15x15 board (no committed model")
+    [answer] = engine.handle("START 10")
+    assert answer.startswith("ERROR no model for a 10x10 board (no committed model")
     assert engine.brain is large  # the engine plays on as it was
     assert engine.handle("START 6") == ["OK"]
     assert engine.brain is small and engine.board_config.n_in_row == 4
 
 
-def test_the_engine_without_a_model_plays_start_8_with_the_8x8x5_model():
-    lines = ["START 8", "BEGIN", "ABOUT", "START 15", "END"]
+def test_the_engine_without_a_model_plays_starts_size_with_its_committed_model():
+    lines = ["START 8", "BEGIN", "ABOUT", "START 10", "START 15", "BEGIN", "ABOUT", "END"]
     result = subprocess.run(
         [sys.executable, "-m", "pipeline", "pbrain", "--playouts", "20"],
         input="".join(line + "\r\n" for line in lines).encode(), capture_output=True,
@@ -86,4 +86,8 @@ def test_the_engine_without_a_model_plays_start_8_with_the_8x8x5_model():
     x, y = map(int, answers[1].split(","))
     assert 0 <= x < 8 and 0 <= y < 8
     assert 'engine="net best_policy.model 8x8x5 (20 playouts' in answers[2]
-    assert answers[3].startswith("ERROR no model for a 15x15 board")
+    assert answers[3].startswith("ERROR no model for a 10x10 board")
+    assert answers[4] == "OK"
+    x, y = map(int, answers[5].split(","))
+    assert 0 <= x < 15 and 0 <= y < 15
+    assert 'engine="net best_policy.model 15x15x5 (20 playouts' in answers[6]

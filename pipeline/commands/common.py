@@ -15,7 +15,8 @@ DEFAULT_CONFIG = "configs/6x6x4.yaml"
 # the committed models, by game: without --model, play, evaluate and pbrain play the one of
 # their board (play and evaluate: --board; pbrain: the size START asks for)
 COMMITTED_MODELS = {"6x6x4": "models/6x6x4/best_policy.model",
-                    "8x8x5": "models/8x8x5/best_policy.model"}
+                    "8x8x5": "models/8x8x5/best_policy.model",
+                    "15x15x5": "models/15x15x5/best_policy.model"}
 DEFAULT_BOARD = "6x6x4"
 DEFAULT_MODEL = COMMITTED_MODELS[DEFAULT_BOARD]
 
