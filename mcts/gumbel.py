@@ -30,7 +30,7 @@ import numpy as np
 
 from gomoku.rules import EMPTY, opponent
 
-from .tree import (EXPANDED, ILLEGAL_PRIOR, NO_NODE, ROOT, TERMINAL, encode_leaf, make_child)
+from .tree import EXPANDED, ILLEGAL_PRIOR, NO_NODE, ROOT, make_child, record_leaf
 
 PRIOR_FLOOR = 1e-30  # a prior below this counts as this in logits and in the mixed value
 RESCALE_EPSILON = 1e-8  # the completed Q's smallest range when rescaled to [0, 1]
@@ -206,13 +206,8 @@ def select_leaves_gumbel(tree, trees, width, height, n_in_row, rule, gumbel, bud
             player = opponent(player)
             depth += 1
             node = make_child(tree, g, node, a, board, depth, width, height, n_in_row, rule)
-        leaf_node[g] = node
-        if tree.state[g, node] == TERMINAL:
-            leaf_value[g] = tree.terminal_value[g, node]
-        else:
-            encode_leaf(tree, g, node, board, player, depth, width, height, states_out[n_eval])
-            eval_trees[n_eval] = g
-            n_eval += 1
+        n_eval = record_leaf(tree, g, node, board, player, depth, width, height, g, n_eval,
+                             leaf_node, leaf_value, eval_trees, states_out)
     return n_eval
 
 

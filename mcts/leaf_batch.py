@@ -28,8 +28,8 @@ import numpy as np
 from gomoku.rules import EMPTY, opponent
 from gomoku.variants import RENJU
 
-from .tree import (DRAW_VALUE, EXPANDED, ILLEGAL_PRIOR, NO_NODE, ROOT, TERMINAL, UNEXPANDED,
-                   encode_leaf, expand_leaf, make_child)
+from .tree import (DRAW_VALUE, EXPANDED, ILLEGAL_PRIOR, NO_NODE, ROOT, UNEXPANDED, expand_leaf,
+                   make_child, record_leaf)
 
 VIRTUAL_LOSS = 1.0  # the value a walk in flight counts for each of its nodes (a loss)
 
@@ -98,14 +98,9 @@ def select_leaves_virtual(tree, trees, wanted, leaf_batch, width, height, n_in_r
             if tree.state[g, node] == UNEXPANDED and tree.virtual[g, node] > 1:
                 _take_back(tree, g, node)  # a collision: another walk waits on this leaf
                 break
-            path_tree[n_paths], leaf_node[n_paths] = g, node
-            if tree.state[g, node] == TERMINAL:
-                leaf_value[n_paths] = tree.terminal_value[g, node]
-            else:
-                encode_leaf(tree, g, node, board, player, depth, width, height,
-                            states_out[n_eval])
-                eval_paths[n_eval] = n_paths
-                n_eval += 1
+            path_tree[n_paths] = g
+            n_eval = record_leaf(tree, g, node, board, player, depth, width, height, n_paths,
+                                 n_eval, leaf_node, leaf_value, eval_paths, states_out)
             n_paths += 1
             walked[i] += 1
     return n_paths, n_eval

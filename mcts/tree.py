@@ -215,6 +215,22 @@ def encode_leaf(tree, g, node, board, player, depth, width, height, out):
 
 
 @numba.njit(cache=True, nogil=True)
+def record_leaf(tree, g, node, board, player, depth, width, height, slot, n_eval, leaf_node,
+                leaf_value, eval_slots, states_out):
+    """The end of a walk of tree ``g`` at ``node``, written to the walk's ``slot`` of the outputs
+    (``select_leaves``'): ``leaf_node[slot]``, and ``leaf_value[slot]`` for a terminal leaf, else
+    ``eval_slots[n_eval] = slot`` and the leaf's planes in ``states_out[n_eval]``. Returns the
+    new count of leaves to evaluate."""
+    leaf_node[slot] = node
+    if tree.state[g, node] == TERMINAL:
+        leaf_value[slot] = tree.terminal_value[g, node]
+        return n_eval
+    encode_leaf(tree, g, node, board, player, depth, width, height, states_out[n_eval])
+    eval_slots[n_eval] = slot
+    return n_eval + 1
+
+
+@numba.njit(cache=True, nogil=True)
 def select_leaves(tree, trees, width, height, n_in_row, rule, c_puct, forced_k,
                   stones, leaf_node, leaf_value, eval_trees, states_out):
     """Walk each tree in ``trees`` (int32 [K]) from its root to a leaf, making the leaf's node.
@@ -243,13 +259,8 @@ def select_leaves(tree, trees, width, height, n_in_row, rule, c_puct, forced_k,
             player = opponent(player)
             depth += 1
             node = make_child(tree, g, node, a, board, depth, width, height, n_in_row, rule)
-        leaf_node[g] = node
-        if tree.state[g, node] == TERMINAL:
-            leaf_value[g] = tree.terminal_value[g, node]
-        else:
-            encode_leaf(tree, g, node, board, player, depth, width, height, states_out[n_eval])
-            eval_trees[n_eval] = g
-            n_eval += 1
+        n_eval = record_leaf(tree, g, node, board, player, depth, width, height, g, n_eval,
+                             leaf_node, leaf_value, eval_trees, states_out)
     return n_eval
 
 
